@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets follow the architecture (see README "Layout"): pure core (FailoverModel,
+// ProxyConfig, HTTP1) with no I/O; the Dispatch shell (EventLoop, Proxy) on top.
+let package = Package(
+    name: "failover-proxy",
+    products: [
+        .executable(name: "failover-proxy", targets: ["failover-proxy"]),
+        .library(name: "FailoverModel", targets: ["FailoverModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure: the failover rules. No I/O, no clock, no global state.
+        .target(name: "FailoverModel"),
+        // Pure: proxy.conf lexer, parser, typed config, diagnostics, preflight.
+        .target(name: "ProxyConfig"),
+        // Pure: incremental HTTP/1.1 head parser and body framing.
+        .target(name: "HTTP1"),
+        // Thin C wrappers for what Glibc's Swift module does not expose (splice, pipe2, accept4…).
+        .target(name: "CLinux"),
+        // Dispatch event loops, syscalls, fd ownership, listeners, timers, splice forwarding.
+        .target(
+            name: "EventLoop",
+            dependencies: [
+                "CLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "failover-proxy",
+            dependencies: [
+                "FailoverModel", "ProxyConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FailoverModelTests",
+            dependencies: ["FailoverModel", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

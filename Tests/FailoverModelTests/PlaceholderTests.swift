@@ -1,0 +1,3 @@
+import Testing
+@testable import FailoverModel
+@Test func placeholder() { #expect(true) }

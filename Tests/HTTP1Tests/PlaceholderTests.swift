@@ -1,0 +1,3 @@
+import Testing
+@testable import HTTP1
+@Test func placeholder() { #expect(true) }

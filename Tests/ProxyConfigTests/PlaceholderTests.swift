@@ -1,0 +1,3 @@
+import Testing
+@testable import ProxyConfig
+@Test func placeholder() { #expect(true) }
