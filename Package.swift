@@ -32,10 +32,12 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Stand-in servers for `demo` and the integration tests (thread per connection; not the product).
+        .target(name: "DemoBackends"),
         .executableTarget(
             name: "failover-proxy",
             dependencies: [
-                "FailoverModel", "ProxyConfig",
+                "FailoverModel", "ProxyConfig", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
