@@ -32,12 +32,20 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The I/O shell: TCP and HTTP forwarding, health checks, failover wiring. Glue, no policy.
+        .target(
+            name: "Proxy",
+            dependencies: [
+                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Stand-in servers for `demo` and the integration tests (thread per connection; not the product).
         .target(name: "DemoBackends"),
         .executableTarget(
             name: "failover-proxy",
             dependencies: [
-                "FailoverModel", "ProxyConfig", "DemoBackends",
+                "FailoverModel", "ProxyConfig", "Proxy", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Benchmarks failover-proxy in one run against a direct connection and against HAProxy
+# (and nginx as a proxy for HTTP), on loopback, and prints a table with ratios.
+#
+#   scripts/bench.sh [SECONDS]      # seconds per measurement, default 5
+#
+# Installs haproxy, nginx, wrk and iperf3 from Debian when missing. Not part of CI:
+# numbers on a shared 2-core machine are noisy; compare ratios within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-5}
+
+need=()
+for pkg in haproxy nginx wrk iperf3 python3; do
+  command -v "$pkg" >/dev/null 2>&1 || [ -x "/usr/sbin/$pkg" ] || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+swift build -c release --product failover-proxy >/dev/null
+PROXY_BIN="$(swift build -c release --show-bin-path)/failover-proxy"
+
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# Ports: backends 152xx, failover-proxy 153xx, HAProxy 154xx, nginx-as-proxy 155xx.
+IPERF=15201; WEB=15280
+FP_IPERF=15301; FP_WEB_TCP=15381; FP_WEB_HTTP=15382
+HA_IPERF=15401; HA_WEB_TCP=15481; HA_WEB_HTTP=15482
+NG_WEB_HTTP=15582
+
+iperf3 -s -p $IPERF >/dev/null 2>&1 & PIDS+=($!)
+
+cat >"$TMP/nginx-backend.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $TMP/nginx-backend.pid;
+error_log /dev/null;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$WEB; location / { return 200 "ok\n"; } location = /health { return 200 "ok\n"; } }
+}
+EOF
+"$NGINX" -c "$TMP/nginx-backend.conf" -p "$TMP" >/dev/null 2>&1 & PIDS+=($!)
+
+cat >"$TMP/nginx-proxy.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $TMP/nginx-proxy.pid;
+error_log /dev/null;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream web { server 127.0.0.1:$WEB; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NG_WEB_HTTP;
+    location / { proxy_pass http://web; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+"$NGINX" -c "$TMP/nginx-proxy.conf" -p "$TMP" >/dev/null 2>&1 & PIDS+=($!)
+
+cat >"$TMP/haproxy.cfg" <<EOF
+global
+  nbthread 2
+  maxconn 20000
+defaults
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  option splice-request
+  option splice-response
+listen iperf
+  mode tcp
+  bind 127.0.0.1:$HA_IPERF
+  server a 127.0.0.1:$IPERF
+listen webtcp
+  mode tcp
+  bind 127.0.0.1:$HA_WEB_TCP
+  server a 127.0.0.1:$WEB
+listen webhttp
+  mode http
+  option http-keep-alive
+  bind 127.0.0.1:$HA_WEB_HTTP
+  http-reuse always
+  server a 127.0.0.1:$WEB
+EOF
+"$HAPROXY" -f "$TMP/haproxy.cfg" -db >/dev/null 2>&1 & HAPROXY_PID=$!; PIDS+=($HAPROXY_PID)
+
+cat >"$TMP/proxy.conf" <<EOF
+shutdown-timeout 1s;
+workers auto;
+role iperf {
+    listen 127.0.0.1:$FP_IPERF;
+    mode tcp;
+    health { interval 1h; timeout 1s; rise 1; fall 1; }
+    server a 127.0.0.1:$IPERF;
+}
+role webtcp {
+    listen 127.0.0.1:$FP_WEB_TCP;
+    mode tcp;
+    health { path /health; interval 1h; timeout 1s; rise 1; fall 1; }
+    server a 127.0.0.1:$WEB;
+}
+EOF
+if [ -d Sources/Proxy/HTTP ]; then
+cat >>"$TMP/proxy.conf" <<EOF
+role webhttp {
+    listen 127.0.0.1:$FP_WEB_HTTP;
+    mode http;
+    health { path /health; interval 1h; timeout 1s; rise 1; fall 1; }
+    server a 127.0.0.1:$WEB;
+}
+EOF
+fi
+"$PROXY_BIN" run --config "$TMP/proxy.conf" 2>"$TMP/proxy.log" & PROXY_PID=$!; PIDS+=($PROXY_PID)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "port $1 did not open" >&2; cat "$TMP/proxy.log" >&2; exit 1
+}
+for p in $IPERF $WEB $NG_WEB_HTTP $HA_IPERF $HA_WEB_TCP $FP_IPERF $FP_WEB_TCP; do wait_port $p; done
+sleep 1.5  # first health verdicts
+
+gbits() {  # iperf3 throughput in Gbit/s
+  iperf3 -c 127.0.0.1 -p "$1" -t "$DURATION" -J 2>/dev/null \
+    | python3 -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+wrk_rate() {  # requests/s and p99 (ms); extra args passed to wrk
+  local port=$1; shift
+  wrk -t1 -c50 -d"${DURATION}s" --latency "$@" "http://127.0.0.1:$port/" 2>/dev/null | python3 -c '
+import sys, re
+text = sys.stdin.read()
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", text)
+scale = {"us": 0.001, "ms": 1, "s": 1000}
+print("%d %.2f" % (float(rps.group(1)) if rps else 0, float(p99.group(1)) * scale[p99.group(2)] if p99 else 0))'
+}
+rss_idle() {  # peak RSS (KiB) of PID while 1000 idle connections are open through PORT
+  python3 - "$1" "$2" <<'EOF'
+import socket, sys, time
+pid, port = int(sys.argv[1]), int(sys.argv[2])
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"): return int(line.split()[1])
+socks = []
+for _ in range(1000):
+    socks.append(socket.create_connection(("127.0.0.1", port), 5))
+time.sleep(1.0)
+print(rss())
+for s in socks: s.close()
+EOF
+}
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b else '-')" "$1" "$2"; }
+
+echo "measuring: ${DURATION}s per run, 2 event loops / 2 HAProxy threads / 2 nginx workers"
+D_TP=$(gbits $IPERF); F_TP=$(gbits $FP_IPERF); H_TP=$(gbits $HA_IPERF)
+D_CR=$(wrk_rate $WEB -H "Connection: close" | cut -d' ' -f1)
+F_CR=$(wrk_rate $FP_WEB_TCP -H "Connection: close" | cut -d' ' -f1)
+H_CR=$(wrk_rate $HA_WEB_TCP -H "Connection: close" | cut -d' ' -f1)
+F_RSS=$(rss_idle $PROXY_PID $FP_WEB_TCP); H_RSS=$(rss_idle $HAPROXY_PID $HA_WEB_TCP)
+
+printf '\n## TCP (mode tcp)\n\n'
+printf '| measure | direct | failover-proxy | HAProxy 2.6 (splice) | proxy/direct | proxy/HAProxy |\n|---|---|---|---|---|---|\n'
+printf '| bulk throughput, Gbit/s (iperf3, 1 stream) | %s | %s | %s | %s | %s |\n' "$D_TP" "$F_TP" "$H_TP" "$(ratio $F_TP $D_TP)" "$(ratio $F_TP $H_TP)"
+printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s |\n' "$D_CR" "$F_CR" "$H_CR" "$(ratio $F_CR $D_CR)" "$(ratio $F_CR $H_CR)"
+printf '| peak RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$F_RSS" "$H_RSS" "$(ratio $F_RSS $H_RSS)"
+
+if grep -q "role webhttp" "$TMP/proxy.conf"; then
+  wait_port $FP_WEB_HTTP; wait_port $HA_WEB_HTTP
+  read -r D_RPS D_P99 <<<"$(wrk_rate $WEB)"
+  read -r F_RPS F_P99 <<<"$(wrk_rate $FP_WEB_HTTP)"
+  read -r H_RPS H_P99 <<<"$(wrk_rate $HA_WEB_HTTP)"
+  read -r N_RPS N_P99 <<<"$(wrk_rate $NG_WEB_HTTP)"
+  printf '\n## HTTP (keep-alive, small responses, wrk -c50)\n\n'
+  printf '| measure | direct nginx | failover-proxy | HAProxy 2.6 | nginx proxy_pass | proxy/direct | proxy/HAProxy | proxy/nginx |\n|---|---|---|---|---|---|---|---|\n'
+  printf '| requests/s | %s | %s | %s | %s | %s | %s | %s |\n' "$D_RPS" "$F_RPS" "$H_RPS" "$N_RPS" "$(ratio $F_RPS $D_RPS)" "$(ratio $F_RPS $H_RPS)" "$(ratio $F_RPS $N_RPS)"
+  printf '| p99 latency, ms | %s | %s | %s | %s | %s | %s | %s |\n' "$D_P99" "$F_P99" "$H_P99" "$N_P99" "$(ratio $F_P99 $D_P99)" "$(ratio $F_P99 $H_P99)" "$(ratio $F_P99 $N_P99)"
+fi
