@@ -111,8 +111,8 @@ struct RoleBuilder {
                 let hint = Suggestion.nearest(to: option.text, in: Self.serverOptions).map { "did you mean '\($0)'?" }
                     ?? "expected 'health-port PORT', 'tls' or 'tls-name NAME'"
                 checks.sink.error("unknown server option '\(option.text)'; \(hint)", at: option.location)
-                valid = false
-                continue
+                // What follows may be the unknown option's own value: reporting it too would be noise.
+                return nil
             }
             if !seenOptions.insert(option.text).inserted {
                 checks.sink.error("duplicate server option '\(option.text)'", at: option.location)

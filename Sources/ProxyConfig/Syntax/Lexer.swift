@@ -97,6 +97,6 @@ struct Lexer {
             }
         }
         sink.error("unterminated string: missing closing '\"'", at: start)
-        return Token(kind: .quoted, text: String(text), location: start, endColumn: column)
+        return Token(kind: .quoted, text: String(text), location: start, endColumn: column, isUnterminated: true)
     }
 }

@@ -68,8 +68,9 @@ struct SyntaxParser {
                     continue
                 }
                 // Not consumed: the new line's directive, or the `}`, or the end, comes next.
+                // An unterminated string swallowed the `;`: that is already reported.
                 let after = SourceLocation(line: last.location.line, column: last.endColumn)
-                sink.error("missing ';' after '\(name.text)' directive", at: after)
+                if !last.isUnterminated { sink.error("missing ';' after '\(name.text)' directive", at: after) }
                 return Statement(name: name, arguments: arguments, block: nil)
             }
         }

@@ -16,6 +16,8 @@ struct Token: Sendable, Equatable {
     var location: SourceLocation
     /// The column just past the token's last character (tokens never span lines).
     var endColumn: Int
+    /// A quoted string cut short by the end of its line (already reported).
+    var isUnterminated = false
 
     var isValue: Bool { kind == .word || kind == .quoted }
 }
