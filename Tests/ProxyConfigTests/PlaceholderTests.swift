@@ -1,3 +1,0 @@
-import Testing
-@testable import ProxyConfig
-@Test func placeholder() { #expect(true) }
