@@ -1,10 +1,10 @@
 import Testing
 import ProxyConfig
 
-/// The repository's example `proxy.conf`, which `demo` uses.
+/// The repository's own `proxy.conf` (at the root), which `demo` uses.
 struct ExampleTests {
     @Test func exampleParsesAndPassesPreflightSilently() throws {
-        let result = try Fixture.check("example-proxy.conf")
+        let result = try Fixture.checkRepositoryExample()
         #expect(result.diagnostics == [])
         let config = try #require(result.configuration)
         #expect(config.admin?.listen == SocketAddress(host: "127.0.0.1", port: 9901))

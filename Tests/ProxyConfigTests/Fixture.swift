@@ -18,6 +18,16 @@ enum Fixture {
         ConfigParser.check(try text(name), file: name)
     }
 
+    /// The shipped `proxy.conf` at the repository root, so the test guards the real file.
+    static func checkRepositoryExample() throws -> ConfigResult {
+        ConfigParser.check(try repositoryExample(), file: "proxy.conf")
+    }
+
+    static func repositoryExample(filePath: String = #filePath) throws -> String {
+        let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("proxy.conf"), encoding: .utf8)
+    }
+
     struct MissingFixture: Error {
         var name: String
     }

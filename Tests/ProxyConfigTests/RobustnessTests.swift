@@ -4,7 +4,7 @@ import Testing
 /// Cut-off and damaged files still give diagnostics, never a crash or a half configuration.
 struct RobustnessTests {
     @Test func everyPrefixOfTheExampleKeepsTheResultConsistent() throws {
-        let text = Array(try Fixture.text("example-proxy.conf"))
+        let text = Array(try Fixture.repositoryExample())
         #expect(text.count < 5_000)  // bounds the loop below
         for length in 0...text.count {
             let result = ConfigParser.parse(String(text[..<length]), file: "cut.conf")
@@ -14,7 +14,7 @@ struct RobustnessTests {
     }
 
     @Test func eachRemovedPunctuationIsReported() throws {
-        let text = try Fixture.text("example-proxy.conf")
+        let text = try Fixture.repositoryExample()
         var sink = DiagnosticSink(file: "example")
         let punctuation = Lexer.tokens(of: text, sink: &sink)
             .filter { [.semicolon, .openBrace, .closeBrace].contains($0.kind) }
