@@ -69,13 +69,13 @@ public enum Preflight {
         }
     }
 
-    static func sameAddress(_ a: SocketAddress, _ b: SocketAddress) -> Bool {
+    static func sameAddress(_ a: Endpoint, _ b: Endpoint) -> Bool {
         a.port == b.port && a.host.lowercased() == b.host.lowercased()
     }
 
     /// Exact matches, and a wildcard listener on the port of a loopback server address.
     /// Other hosts are not resolved: whether they are this machine is not known here.
-    static func listens(_ listen: SocketAddress, on server: SocketAddress) -> Bool {
+    static func listens(_ listen: Endpoint, on server: Endpoint) -> Bool {
         sameAddress(listen, server) || (listen.port == server.port && listen.isWildcard && (server.isLoopback || server.isWildcard))
     }
 }

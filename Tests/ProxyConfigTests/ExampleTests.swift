@@ -7,7 +7,7 @@ struct ExampleTests {
         let result = try Fixture.checkRepositoryExample()
         #expect(result.diagnostics == [])
         let config = try #require(result.configuration)
-        #expect(config.admin?.listen == SocketAddress(host: "127.0.0.1", port: 9901))
+        #expect(config.admin?.listen == Endpoint(host: "127.0.0.1", port: 9901))
         #expect(config.accessLog == .stderr)
         #expect(config.roles.map(\.name) == ["lpr-plugin", "lpr-tcp"])
 
@@ -36,14 +36,14 @@ struct SpecExampleTests {
         let result = try Fixture.check("spec-example.conf")
         #expect(result.diagnostics == [])
         let config = try #require(result.configuration)
-        #expect(config.admin == AdminConfig(listen: SocketAddress(host: "127.0.0.1", port: 9901), tokenFile: "admin.token"))
+        #expect(config.admin == AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 9901), tokenFile: "admin.token"))
         #expect(config.stateFile == "failover-proxy.state")
         #expect(config.workers == .auto)
         let role = try #require(config.role(named: "lpr-plugin"))
-        #expect(role.events?.address == SocketAddress(host: "127.0.0.1", port: 7000))
+        #expect(role.events?.address == Endpoint(host: "127.0.0.1", port: 7000))
         #expect(role.database == #"REMOTESERVER\SQLEXPRESS"#)
         #expect(role.server(named: "tertiary") == ServerConfig(
-            name: "tertiary", address: SocketAddress(host: "10.0.0.13", port: 8080), healthPort: 9000, tls: true,
+            name: "tertiary", address: Endpoint(host: "10.0.0.13", port: 8080), healthPort: 9000, tls: true,
             location: SourceLocation(line: 36, column: 5)))
     }
 }

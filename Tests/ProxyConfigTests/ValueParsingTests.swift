@@ -7,7 +7,7 @@ struct ValueParsingTests {
         let result = try Fixture.parse("all-values.conf")
         #expect(result.diagnostics == [])
         let config = try #require(result.configuration)
-        #expect(config.admin == AdminConfig(listen: SocketAddress(host: "::1", port: 9902), tokenFile: "admin token.txt"))
+        #expect(config.admin == AdminConfig(listen: Endpoint(host: "::1", port: 9902), tokenFile: "admin token.txt"))
         #expect(config.stateFile == "/var/lib/failover-proxy.state")
         #expect(config.accessLog == .file("/var/log/proxy-access.log"))
         #expect(config.shutdownTimeout == .seconds(60))
@@ -47,16 +47,16 @@ struct ValueParsingTests {
 
         #expect(role.servers == [
             ServerConfig(
-                name: "primary", address: SocketAddress(host: "10.0.0.11", port: 8080), healthPort: 9000, tls: true,
+                name: "primary", address: Endpoint(host: "10.0.0.11", port: 8080), healthPort: 9000, tls: true,
                 tlsName: "primary.example.com", location: SourceLocation(line: 42, column: 5)),
             ServerConfig(
-                name: "secondary", address: SocketAddress(host: "2001:db8::12", port: 8080), tls: true,
+                name: "secondary", address: Endpoint(host: "2001:db8::12", port: 8080), tls: true,
                 location: SourceLocation(line: 43, column: 5)),
             ServerConfig(
-                name: "tertiary", address: SocketAddress(host: "db-3.example.com", port: 1),
+                name: "tertiary", address: Endpoint(host: "db-3.example.com", port: 1),
                 location: SourceLocation(line: 44, column: 5)),
             ServerConfig(
-                name: "quaternary", address: SocketAddress(host: "::ffff:10.0.0.14", port: 65535),
+                name: "quaternary", address: Endpoint(host: "::ffff:10.0.0.14", port: 65535),
                 location: SourceLocation(line: 45, column: 5)),
         ])
         #expect(role.servers[0].effectiveTLSName == "primary.example.com")
@@ -101,7 +101,7 @@ struct ValueParsingTests {
     ])
     func addresses(text: String, host: String, port: UInt16) throws {
         let address = try ValueParsers.address(text)
-        #expect(address == SocketAddress(host: host, port: port))
+        #expect(address == Endpoint(host: host, port: port))
         #expect(address.description == text)
     }
 
@@ -127,7 +127,7 @@ struct ValueParsingTests {
         #expect(plain == HTTPURL(scheme: "http", host: "127.0.0.1", port: 7000, path: "/events", text: "http://127.0.0.1:7000/events"))
         #expect(!plain.isTLS)
         let bare = try ValueParsers.httpURL("http://[::1]")
-        #expect(bare.address == SocketAddress(host: "::1", port: 80))
+        #expect(bare.address == Endpoint(host: "::1", port: 80))
         #expect(bare.path == "/")
         for bad in ["ftp://h/x", "http://", "http:///x", "127.0.0.1:7000/events", "http://h:99999/"] {
             #expect(throws: ValueError.self, "\(bad)") { try ValueParsers.httpURL(bad) }

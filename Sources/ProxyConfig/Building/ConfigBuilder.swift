@@ -9,7 +9,7 @@ struct ConfigBuilder {
     mutating func build(_ statements: [Statement]) -> ProxyConfiguration {
         var config = ProxyConfiguration()
         var seen = SeenDirectives()
-        var adminListen: (SocketAddress, SourceLocation)?
+        var adminListen: (Endpoint, SourceLocation)?
         var roleLines: [String: Int] = [:]
         for s in statements {
             switch s.text {
@@ -77,9 +77,9 @@ struct ConfigBuilder {
 
     /// Two listeners on one address cannot both bind: report the later one.
     private mutating func checkListenAddressesAreDistinct(
-        _ config: ProxyConfiguration, adminListen: (SocketAddress, SourceLocation)?
+        _ config: ProxyConfiguration, adminListen: (Endpoint, SourceLocation)?
     ) {
-        var bound: [SocketAddress: SourceLocation] = [:]
+        var bound: [Endpoint: SourceLocation] = [:]
         if let (address, location) = adminListen { bound[address] = location }
         for role in config.roles {
             for listener in role.listeners {

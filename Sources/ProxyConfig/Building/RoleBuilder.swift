@@ -100,7 +100,7 @@ struct RoleBuilder {
         guard let arguments = checks.arguments(s, 2...Int.max, usage: "a name and an address") else { return nil }
         let name = checks.value(arguments[0], for: "server", ValueParsers.name)
         let address = checks.value(arguments[1], for: "server", ValueParsers.address)
-        var server = ServerConfig(name: name ?? "", address: address ?? SocketAddress(host: "", port: 0), location: s.location)
+        var server = ServerConfig(name: name ?? "", address: address ?? Endpoint(host: "", port: 0), location: s.location)
         var valid = name != nil && address != nil
         var seenOptions: Set<String> = []
         var index = 2

@@ -1,7 +1,7 @@
 /// A `server NAME ADDRESS [health-port PORT] [tls] [tls-name NAME];` line.
 public struct ServerConfig: Sendable, Equatable {
     public var name: String
-    public var address: SocketAddress
+    public var address: Endpoint
     /// `health-port`: check this port instead of the address's; nil: the address's port.
     public var healthPort: UInt16?
     /// `tls`: connect to the server (and check its health) over TLS.
@@ -13,7 +13,7 @@ public struct ServerConfig: Sendable, Equatable {
 
     public init(
         name: String,
-        address: SocketAddress,
+        address: Endpoint,
         healthPort: UInt16? = nil,
         tls: Bool = false,
         tlsName: String? = nil,
@@ -30,18 +30,18 @@ public struct ServerConfig: Sendable, Equatable {
     /// The name the server's certificate must match.
     public var effectiveTLSName: String { tlsName ?? address.host }
     /// The address health checks connect to.
-    public var healthAddress: SocketAddress { SocketAddress(host: address.host, port: healthPort ?? address.port) }
+    public var healthAddress: Endpoint { Endpoint(host: address.host, port: healthPort ?? address.port) }
 }
 
 /// A `listen ADDRESS [tls];` line of a role.
 public struct ListenerConfig: Sendable, Equatable {
-    public var address: SocketAddress
+    public var address: Endpoint
     /// `tls`: terminate TLS with the role's `tls-certificate` and `tls-key`.
     public var tls: Bool
     /// Where the `listen` line starts.
     public var location: SourceLocation
 
-    public init(address: SocketAddress, tls: Bool = false, location: SourceLocation = SourceLocation(line: 0, column: 0)) {
+    public init(address: Endpoint, tls: Bool = false, location: SourceLocation = SourceLocation(line: 0, column: 0)) {
         self.address = address
         self.tls = tls
         self.location = location

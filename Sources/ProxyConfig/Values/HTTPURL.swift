@@ -19,6 +19,6 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var isTLS: Bool { scheme == "https" }
-    public var address: SocketAddress { SocketAddress(host: host, port: port) }
+    public var address: Endpoint { Endpoint(host: host, port: port) }
     public var description: String { text }
 }

@@ -86,7 +86,7 @@ enum ValueParsers {
     static let addressExpectation = "an address HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080, localhost:80)"
 
     /// `host:port`, `0.0.0.0:8080`, `[::1]:8080`, `localhost:80`; port 1–65535.
-    static func address(_ text: String) throws(ValueError) -> SocketAddress {
+    static func address(_ text: String) throws(ValueError) -> Endpoint {
         let host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -104,7 +104,7 @@ enum ValueParsers {
             }
             guard isHostName(host) else { throw ValueError(expected: addressExpectation) }
         }
-        return SocketAddress(host: String(host), port: try port(String(portText)))
+        return Endpoint(host: String(host), port: try port(String(portText)))
     }
 
     /// A DNS name or a dotted IPv4 address (an all-numeric name must be a valid IPv4 address).
@@ -158,7 +158,7 @@ enum ValueParsers {
         var path = String(rest[slash...])
         if path.isEmpty { path = "/" } else if path.hasPrefix("?") { path = "/" + path }
         let defaultPort: UInt16 = scheme == "https" ? 443 : 80
-        let address: SocketAddress
+        let address: Endpoint
         do {
             let hasPort = authority.hasPrefix("[") ? authority.contains("]:") : authority.contains(":")
             address = try Self.address(hasPort ? authority : "\(authority):\(defaultPort)")

@@ -1,6 +1,6 @@
 /// A `host:port` from `proxy.conf`. `host` is an IPv4 address, a host name, or an IPv6
 /// address without its brackets; it is not resolved here.
-public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
 
