@@ -22,11 +22,13 @@ extension RoleModel {
     /// Decides the active server after an input and emits at most one failover event.
     /// Order: start-up choice (or a pending choice that turned `up`), then replacing an
     /// unavailable active server, then failback on top; the reason is the one of the first
-    /// rule that changed the target.
+    /// rule that changed the target (`startup` for any choice that ends start-up, except a
+    /// followed event, which is `event`).
     mutating func settle(_ cause: Cause, at time: Timestamp) -> [ModelEvent] {
         let old = active
         var target = active
         var reason = cause.lossReason
+        let wasStartingUp = isStartingUp
 
         if isStartingUp {
             guard let choice = startupChoice() else { return [] }
@@ -50,7 +52,12 @@ extension RoleModel {
 
         if failbackApplies, let current = target, let currentIndex = index(of: current),
            let top = servers.firstIndex(where: \.isAvailable), top < currentIndex {
-            if target == old { reason = cause.failbackReason }
+            if target == old {
+                reason = cause.failbackReason
+            } else if wasStartingUp {
+                // The start-up choice itself went to the top server.
+                reason = .startup
+            }
             target = servers[top].name
         }
         return changeActive(to: target, reason: reason, at: time)

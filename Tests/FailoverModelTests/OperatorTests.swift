@@ -111,6 +111,14 @@ import Testing
         ])
     }
 
+    @Test func eventDuringStartupWithFailbackOnStillEndsOnTheTopServer() {
+        run([
+            Step(.event("b")),
+            Step(.pass("a"), ["a:up"]),
+            Step(.pass("b"), ["b:up", "->a startup"]),
+        ], on: makeModel(failback: true))
+    }
+
     @Test func eventBelowAnUpServerWithFailbackOnChangesNothing() {
         run(allUpOnA + [Step(.event("c"))], on: makeModel(failback: true))
     }
