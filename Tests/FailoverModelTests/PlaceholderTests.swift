@@ -1,3 +1,0 @@
-import Testing
-@testable import FailoverModel
-@Test func placeholder() { #expect(true) }
