@@ -23,7 +23,7 @@ public struct LogfmtHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "\(WallClock.rfc3339Now()) level=\(event.level) msg=\(Self.quoted(event.message.description))"
+        var line = "\(WallClock.now().rfc3339) level=\(event.level) msg=\(Self.quoted(event.message.description))"
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         for key in merged.keys.sorted() {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FailoverModel
 
 /// The wall clock, read only in the I/O shell (the pure core takes time as an input).
 public enum WallClock {
@@ -18,18 +19,6 @@ public enum WallClock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    public static func rfc3339Now() -> String { rfc3339(milliseconds: nowMilliseconds()) }
-
-    /// `2026-11-25T09:15:11.123Z`
-    public static func rfc3339(milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
-    }
+    /// Now, as the pure model's input.
+    public static func now() -> Timestamp { Timestamp(milliseconds: nowMilliseconds()) }
 }

@@ -1,0 +1,125 @@
+import Dispatch
+import EventLoop
+import FailoverModel
+import Logging
+import ProxyConfig
+
+/// Owns one role's failover model and its health checkers on a serial queue of its own,
+/// and publishes the active server to every loop's `RolePlane`. Glue, no policy: every
+/// decision is the model's; this type only feeds it inputs and carries out its events.
+final class RoleController: @unchecked Sendable {  // mutable state confined to `queue`
+    let config: RoleConfig
+    let queue: DispatchQueue
+    private(set) var model: RoleModel
+    private var targets: [String: ServerTarget]
+    private var checkers: [String: HealthChecker] = [:]
+    private(set) var lastChecks: [String: CheckResult] = [:]
+    private(set) var planes: [RolePlane] = []
+    private let group: EventLoopGroup
+    private let logger: Logger
+    private var observers: [@Sendable ([ModelEvent]) -> Void] = []
+
+    var name: String { config.name }
+
+    init(config: RoleConfig, group: EventLoopGroup, logger: Logger, accessLog: AccessLog?,
+         restoring snapshot: RoleSnapshot? = nil) throws {
+        self.config = config
+        self.group = group
+        self.queue = DispatchQueue(label: "failover-proxy.role.\(config.name)")
+        var logger = logger
+        logger[metadataKey: "role"] = .string(config.name)
+        self.logger = logger
+        var targets: [String: ServerTarget] = [:]
+        for server in config.servers { targets[server.name] = try AddressResolution.target(for: server) }
+        self.targets = targets
+        let specs = config.servers.map { ServerSpec(name: $0.name, address: $0.address.description) }
+        let thresholds = HealthThresholds(rise: config.health.rise, fall: config.health.fall)
+        if let snapshot {
+            model = try RoleModel.restarting(from: snapshot, configuredServers: specs, thresholds: thresholds)
+        } else {
+            model = try RoleModel(name: config.name, servers: specs, failback: config.failback, thresholds: thresholds)
+        }
+        planes = group.loops.map { RolePlane(loop: $0, config: config, controller: self, accessLog: accessLog) }
+    }
+
+    func plane(for loop: EventLoop) -> RolePlane { planes[loop.index] }
+
+    /// Called with every batch of model events, on `queue`. Add observers before `start()`.
+    func observe(_ observer: @escaping @Sendable ([ModelEvent]) -> Void) { observers.append(observer) }
+
+    /// Starts the health checks; the model picks the first server once the verdicts are in,
+    /// or at the start-up deadline (one interval + timeout), whichever comes first.
+    func start() {
+        queue.async { [self] in
+            for server in model.servers { startChecker(for: server.name) }
+            let deadline = config.health.interval + config.health.timeout
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.nanoseconds))) { [self] in
+                apply(model.startupDeadlineReached(at: WallClock.now()))
+            }
+        }
+    }
+
+    func stop() {
+        queue.async { [self] in
+            for checker in checkers.values { checker.stop() }
+            checkers = [:]
+        }
+    }
+
+    private func startChecker(for server: String) {
+        guard let target = targets[server] else { return }
+        let checker = HealthChecker(server: server, target: target, health: config.health, loop: group.next()) { [weak self] result in
+            self?.queue.async { self?.record(result) }
+        }
+        checkers[server] = checker
+        checker.start()
+    }
+
+    // MARK: inputs
+
+    private func record(_ result: CheckResult) {
+        guard checkers[result.server] != nil else { return }  // removed meanwhile
+        lastChecks[result.server] = result
+        apply(model.recordCheck(server: result.server, passed: result.passed, at: result.at))
+    }
+
+    /// A connect failure or reset seen by the data plane: one failed check, and a re-check now.
+    func passiveFailure(server: String, detail: String) {
+        queue.async { [self] in
+            logger.info("passive failure", metadata: ["server": .string(server), "detail": .string(detail)])
+            apply(model.reportPassiveFailure(server: server, at: WallClock.now()))
+            checkers[server]?.checkNow()
+        }
+    }
+
+    // MARK: outputs
+
+    /// Logs the events, publishes a changed active server to every loop, tells observers.
+    func apply(_ events: [ModelEvent]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !events.isEmpty else { return }
+        for event in events {
+            switch event {
+            case .health(let health):
+                logger.info("server state", metadata: ["server": .string(health.server), "state": .string(health.state.rawValue)])
+            case .failover(let failover):
+                logger.notice("role moved", metadata: [
+                    "from": .string(failover.from ?? "-"), "to": .string(failover.to ?? "-"),
+                    "reason": .string(failover.reason.rawValue),
+                ])
+                publish(failover)
+            }
+        }
+        for observer in observers { observer(events) }
+    }
+
+    private func publish(_ event: FailoverEvent) {
+        let route = model.active.flatMap { active in targets[active].map { Route(server: active, address: $0.data) } }
+        let handover: Handover = event.reason == .failure
+            ? (config.onFailover == .close ? .closeNow : .keep)
+            : .drain(config.drainTimeout)
+        for plane in planes {
+            plane.loop.execute { plane.update(route: route, lost: event.from, handover: handover) }
+        }
+    }
+}

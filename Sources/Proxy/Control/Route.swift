@@ -1,0 +1,26 @@
+import EventLoop
+
+/// Where a role's new connections go: the active server, as the controller published it
+/// to every loop. Loops read it without a lock: each has its own copy.
+struct Route: Sendable, Equatable {
+    let server: String
+    let address: SocketAddress
+}
+
+/// What happens to sessions on a server that just lost the role.
+enum Handover: Sendable, Equatable {
+    /// Unplanned move with `on-failover close`: close at once, clients reconnect to the new server.
+    case closeNow
+    /// Planned move (maintenance, manual, event, failback, reorder): let them finish, up to a limit.
+    case drain(Duration)
+    /// Unplanned move with `on-failover keep`.
+    case keep
+}
+
+/// One server's resolved addresses.
+struct ServerTarget: Sendable, Equatable {
+    let data: SocketAddress
+    let health: SocketAddress
+    /// `Host` header for HTTP health checks.
+    let hostHeader: String
+}

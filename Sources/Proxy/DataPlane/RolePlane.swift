@@ -1,0 +1,127 @@
+import EventLoop
+import ProxyConfig
+
+/// One role as one loop sees it: the route new sessions take, the sessions open per server,
+/// and the clients held while the role has no server they can use.
+///
+/// The controller publishes routes here with `update`; sessions ask `admit` for a route.
+/// Everything happens on `loop`: no lock.
+final class RolePlane: @unchecked Sendable {  // confined to loop.queue
+    let loop: EventLoop
+    let config: RoleConfig
+    unowned let controller: RoleController
+    let accessLog: AccessLog?
+    private(set) var route: Route?
+    private var sessions: [String: [ObjectIdentifier: ProxySession]] = [:]
+    private var waiters: [Waiter] = []
+    private(set) var isShuttingDown = false
+
+    /// Beyond this many held clients a new one is turned away at once: holding is bounded.
+    static let maxWaiters = 10_000
+
+    init(loop: EventLoop, config: RoleConfig, controller: RoleController, accessLog: AccessLog?) {
+        self.loop = loop
+        self.config = config
+        self.controller = controller
+        self.accessLog = accessLog
+    }
+
+    // MARK: routes
+
+    /// A new active server (or none). Sessions on the server that lost the role are handed
+    /// over as the move requires; held clients go to the new server.
+    func update(route newRoute: Route?, lost: String?, handover: Handover) {
+        route = newRoute
+        if let lost, lost != newRoute?.server { handOver(sessionsOn: lost, handover) }
+        releaseWaiters()
+    }
+
+    private func handOver(sessionsOn server: String, _ handover: Handover) {
+        let affected = Array((sessions[server] ?? [:]).values)
+        switch handover {
+        case .keep: return
+        case .closeNow:
+            for session in affected { session.closeNow() }
+        case .drain(let limit):
+            // Exactly the sessions open now: if the role comes back meanwhile, new ones stay.
+            let draining = affected.map { WeakSession($0) }
+            _ = loop.scheduleTimer(after: limit) {
+                for session in draining { session.value?.closeNow() }
+            }
+        }
+    }
+
+    // MARK: admission and holding
+
+    /// Calls `resume` with a route to a server not in `tried`, now or once one is published,
+    /// or with nil when `hold` runs out first (or the proxy shuts down).
+    func admit(tried: Set<String>, _ resume: @escaping (Route?) -> Void) {
+        if isShuttingDown { resume(nil); return }
+        if let route, !tried.contains(route.server) { resume(route); return }
+        guard waiters.count < Self.maxWaiters else { resume(nil); return }
+        let waiter = Waiter(tried: tried, resume: resume)
+        waiters.append(waiter)
+        waiter.timer = loop.scheduleTimer(after: config.hold) { [weak self, weak waiter] in
+            guard let self, let waiter else { return }
+            waiters.removeAll { $0 === waiter }
+            waiter.fire(nil)
+        }
+    }
+
+    private func releaseWaiters() {
+        guard let route, !waiters.isEmpty else { return }
+        let ready = waiters.filter { !$0.tried.contains(route.server) }
+        guard !ready.isEmpty else { return }
+        waiters.removeAll { !$0.tried.contains(route.server) }
+        for waiter in ready { waiter.fire(route) }
+    }
+
+    // MARK: sessions
+
+    func register(_ session: ProxySession, on server: String) {
+        sessions[server, default: [:]][ObjectIdentifier(session)] = session
+    }
+
+    func unregister(_ session: ProxySession, from server: String) {
+        sessions[server]?[ObjectIdentifier(session)] = nil
+    }
+
+    var sessionCounts: [String: Int] { sessions.mapValues(\.count) }
+    var openSessions: Int { sessions.values.reduce(0) { $0 + $1.count } }
+
+    /// Shutdown: held clients are turned away now, new ones at once; open sessions go on.
+    func beginShutdown() {
+        isShuttingDown = true
+        let held = waiters
+        waiters = []
+        for waiter in held { waiter.fire(nil) }
+    }
+
+    func closeAllSessions() {
+        for session in sessions.values.flatMap(\.values) { session.closeNow() }
+    }
+}
+
+/// A client waiting for a route.
+private final class Waiter {
+    let tried: Set<String>
+    private var resume: ((Route?) -> Void)?
+    var timer: TimerHandle?
+
+    init(tried: Set<String>, resume: @escaping (Route?) -> Void) {
+        self.tried = tried
+        self.resume = resume
+    }
+
+    func fire(_ route: Route?) {
+        timer?.cancel()
+        guard let resume else { return }
+        self.resume = nil
+        resume(route)
+    }
+}
+
+private struct WeakSession {
+    weak var value: ProxySession?
+    init(_ value: ProxySession) { self.value = value }
+}

@@ -1,0 +1,91 @@
+import EventLoop
+import FailoverModel
+
+/// One `mode tcp` client: waits for a route, connects to the active server, then forwards
+/// with zero copies (splice) until either side is done.
+///
+/// A connect that fails (refused, timeout) is a passive health failure; the client then
+/// waits for a route to a server it has not tried yet, within `hold`: a failover costs it a
+/// short wait, not a dropped connection.
+final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plane.loop.queue
+    private let client: Socket
+    private let peer: SocketAddress
+    private let plane: RolePlane
+    private let accepted = WallClock.monotonicNanoseconds()
+    private var tried: Set<String> = []
+    private var attempt: ConnectAttempt?
+    private var forwarder: TCPForwarder?
+    private var server: String?
+    private var retainedSelf: TCPSession?
+
+    init(client: Socket, peer: SocketAddress, plane: RolePlane) {
+        self.client = client
+        self.peer = peer
+        self.plane = plane
+    }
+
+    func start() {
+        retainedSelf = self
+        waitForRoute()
+    }
+
+    private func waitForRoute() {
+        plane.admit(tried: tried) { [self] route in
+            guard let route else { return end(server: nil, up: 0, down: 0, outcome: "no-server") }
+            connect(to: route)
+        }
+    }
+
+    private func connect(to route: Route) {
+        tried.insert(route.server)
+        attempt = Connector.connect(to: route.address, on: plane.loop, timeout: plane.config.connectTimeout) { [self] result in
+            attempt = nil
+            switch result {
+            case .success(let upstream):
+                forward(to: upstream, server: route.server)
+            case .failure(.cancelled):
+                end(server: route.server, up: 0, down: 0, outcome: "cancelled")
+            case .failure(let error):
+                plane.controller.passiveFailure(server: route.server, detail: "connect: \(error)")
+                waitForRoute()
+            }
+        }
+    }
+
+    private func forward(to upstream: Socket, server: String) {
+        self.server = server
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout)
+        let forwarder = TCPForwarder(client: client, upstream: upstream, loop: plane.loop, options: options) { [self] stats in
+            plane.unregister(self, from: server)
+            if case .error(.upstream, let error) = stats.reason, error.errno == .connectionReset {
+                plane.controller.passiveFailure(server: server, detail: "reset by server")
+            }
+            end(server: server, up: stats.bytesUp, down: stats.bytesDown, outcome: stats.reason.logName)
+        }
+        self.forwarder = forwarder
+        plane.register(self, on: server)
+        forwarder.start()
+    }
+
+    func closeNow() {
+        if let forwarder { forwarder.close() } else { attempt?.cancel() }
+    }
+
+    private func end(server: String?, up: UInt64, down: UInt64, outcome: String) {
+        if forwarder == nil { client.close() }  // the forwarder closes both ends itself
+        plane.accessLog?.tcpSession(role: plane.config.name, client: peer, server: server,
+                                    bytesUp: up, bytesDown: down, startedNanos: accepted, outcome: outcome)
+        retainedSelf = nil
+    }
+}
+
+extension ForwardCloseReason {
+    var logName: String {
+        switch self {
+        case .completed: return "completed"
+        case .idleTimeout: return "idle-timeout"
+        case .forced: return "closed-by-proxy"
+        case .error(let side, let error): return "\(side == .client ? "client" : "server")-error:\(error.errno)"
+        }
+    }
+}

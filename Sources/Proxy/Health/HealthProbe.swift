@@ -1,0 +1,108 @@
+import EventLoop
+import FailoverModel
+import ProxyConfig
+
+/// One health check in flight: a TCP connect, or an HTTP GET of the health path whose
+/// status must fall in `expect`. Everything, connect included, must finish within
+/// `timeout`. Runs on one loop; `finish` is called exactly once, on that loop.
+final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
+    private let loop: EventLoop
+    private let server: String
+    private let target: ServerTarget
+    private let health: HealthConfig
+    private let started = WallClock.monotonicNanoseconds()
+    private var finish: ((CheckResult) -> Void)?
+    private var attempt: ConnectAttempt?
+    private var connection: StreamConnection?
+    private var timer: TimerHandle?
+    private var response: [UInt8] = []
+
+    /// Status lines longer than this are garbage, not a slow server.
+    private static let maxStatusLine = 1024
+
+    init(loop: EventLoop, server: String, target: ServerTarget, health: HealthConfig,
+         finish: @escaping (CheckResult) -> Void) {
+        self.loop = loop
+        self.server = server
+        self.target = target
+        self.health = health
+        self.finish = finish
+    }
+
+    func start() {
+        loop.preconditionInEventLoop()
+        timer = loop.scheduleTimer(after: health.timeout) { [self] in complete(false, "timeout") }
+        attempt = Connector.connect(to: target.health, on: loop, timeout: health.timeout) { [self] result in
+            attempt = nil
+            switch result {
+            case .success(let socket):
+                guard finish != nil else { socket.close(); return }
+                if let path = health.path {
+                    request(path, over: socket)
+                } else {
+                    socket.close()
+                    complete(true, "connected")
+                }
+            case .failure(.refused): complete(false, "connection refused")
+            case .failure(.timedOut): complete(false, "connect timeout")
+            case .failure(.cancelled): complete(false, "timeout")
+            case .failure(.failed(let error)): complete(false, error.description)
+            }
+        }
+    }
+
+    private func request(_ path: String, over socket: Socket) {
+        let connection = StreamConnection(socket: socket, loop: loop)
+        self.connection = connection
+        let head = "GET \(path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: failover-proxy-health\r\n"
+            + "Accept: */*\r\nConnection: close\r\n\r\n"
+        connection.start(onReadable: { [self] in readStatus() })
+        // A fresh socket's send buffer takes a small request whole; anything else is a failure.
+        switch connection.write(Array(head.utf8)) {
+        case .written(let n) where n == head.utf8.count: break
+        case .error(let error): complete(false, error.description)
+        default: complete(false, "could not send the health request")
+        }
+    }
+
+    private func readStatus() {
+        guard let connection, finish != nil else { return }
+        var chunk = [UInt8](repeating: 0, count: 2048)
+        while true {
+            let result = chunk.withUnsafeMutableBytes { connection.read(into: $0) }
+            switch result {
+            case .bytes(let n):
+                response.append(contentsOf: chunk[0..<n])
+                if let verdict = Self.statusVerdict(response, expect: health.expect) {
+                    complete(verdict.passed, verdict.detail)
+                    return
+                }
+                if response.count > Self.maxStatusLine { complete(false, "malformed status line"); return }
+            case .wouldBlock: return
+            case .eof: complete(false, "closed before a status line"); return
+            case .error(let error): complete(false, error.description); return
+            }
+        }
+    }
+
+    /// `HTTP/1.x NNN …` once the status line is complete; nil while it is not.
+    static func statusVerdict(_ bytes: [UInt8], expect: ClosedRange<Int>) -> (passed: Bool, detail: String)? {
+        guard let end = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let line = String(decoding: bytes[..<end], as: UTF8.self)
+        let parts = line.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1]) else {
+            return (false, "malformed status line")
+        }
+        return (expect.contains(status), "HTTP \(status)")
+    }
+
+    private func complete(_ passed: Bool, _ detail: String) {
+        guard let finish else { return }
+        self.finish = nil
+        timer?.cancel()
+        attempt?.cancel()
+        connection?.close()
+        let elapsed = Double(WallClock.monotonicNanoseconds() - started) / 1_000_000
+        finish(CheckResult(server: server, passed: passed, detail: detail, durationMilliseconds: elapsed, at: WallClock.now()))
+    }
+}

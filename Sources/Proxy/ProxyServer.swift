@@ -1,0 +1,152 @@
+import Dispatch
+import EventLoop
+import FailoverModel
+import Logging
+import ProxyConfig
+
+/// The whole proxy for one configuration: event loops, one controller per role, and the
+/// listeners that hand accepted clients to the role's plane on the accepting loop.
+public final class ProxyServer: @unchecked Sendable {  // listeners/controllers set up before start, then read-only
+    public let group: EventLoopGroup
+    let controllers: [RoleController]
+    private var listeners: [String: [Listener]] = [:]
+    private let logger: Logger
+    private let accessLog: AccessLog?
+
+    public init(configuration: ProxyConfiguration, logger: Logger, group: EventLoopGroup? = nil,
+                snapshots: [String: RoleSnapshot] = [:]) throws {
+        self.logger = logger
+        self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
+        accessLog = try configuration.accessLog.map { try AccessLog(target: $0) }
+        controllers = try configuration.roles.map { [group = self.group, accessLog] role in
+            try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, restoring: snapshots[role.name])
+        }
+    }
+
+    /// Binds every listener, then starts health checks. Throws when an address cannot be bound.
+    public func start() throws {
+        for controller in controllers {
+            var bound: [Listener] = []
+            for listen in controller.config.listeners {
+                let address = try AddressResolution.resolve(listen.address, what: "listen")
+                do {
+                    let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
+                        logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
+                    }) { [controller] socket, peer, loop in
+                        controller.plane(for: loop).accept(socket, peer: peer)
+                    }
+                    bound.append(listener)
+                } catch {
+                    for listener in listeners.values.flatMap({ $0 }) + bound { listener.close() }
+                    throw ProxyError.cannotListen(listen.address.description, error.description)
+                }
+            }
+            listeners[controller.name] = bound
+            logger.info("listening", metadata: [
+                "role": .string(controller.name), "mode": .string(controller.config.mode.rawValue),
+                "addresses": .string(bound.map(\.address.description).joined(separator: ",")),
+            ])
+        }
+        for controller in controllers { controller.start() }
+    }
+
+    /// The bound addresses of a role's listeners (the real ports when the config said 0).
+    public func boundAddresses(role: String) -> [SocketAddress] {
+        listeners[role]?.map(\.address) ?? []
+    }
+
+    /// Stops accepting, lets open sessions finish for up to `timeout`, then closes what is
+    /// left; `done` runs once everything is closed.
+    public func shutdown(timeout: Duration, _ done: @escaping @Sendable () -> Void) {
+        for listener in listeners.values.flatMap({ $0 }) { listener.close() }
+        for controller in controllers { controller.stop() }
+        let planes = controllers.flatMap(\.planes)
+        for plane in planes { plane.loop.execute { plane.beginShutdown() } }
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeout.nanoseconds))
+        ShutdownWaiter(planes: planes, deadline: deadline, done: done).poll()
+    }
+
+    /// Open sessions per role and server, gathered from every loop.
+    public func sessionCounts(_ done: @escaping @Sendable ([String: [String: Int]]) -> Void) {
+        let collector = SessionCountCollector(expected: controllers.reduce(0) { $0 + $1.planes.count }, done: done)
+        for controller in controllers {
+            for plane in controller.planes {
+                plane.loop.execute { collector.add(role: controller.name, plane.sessionCounts) }
+            }
+        }
+    }
+
+    /// The active server of each role (nil while none), read on the role's queue.
+    public func activeServers() -> [String: String?] {
+        var result: [String: String?] = [:]
+        for controller in controllers { result[controller.name] = controller.queue.sync { controller.model.active } }
+        return result
+    }
+}
+
+extension RolePlane {
+    /// A client accepted on this loop.
+    func accept(_ socket: Socket, peer: SocketAddress) {
+        switch config.mode {
+        case .tcp: TCPSession(client: socket, peer: peer, plane: self).start()
+        case .http: acceptHTTP(socket, peer: peer)
+        }
+    }
+}
+
+extension WorkerCount {
+    var eventLoopWorkers: Workers {
+        switch self {
+        case .auto: return .auto
+        case .count(let n): return .count(n)
+        }
+    }
+}
+
+/// Polls the planes until no session is open or the deadline passes, then force-closes.
+private final class ShutdownWaiter: @unchecked Sendable {  // touched only on `queue`
+    private let planes: [RolePlane]
+    private let deadline: UInt64
+    private let done: @Sendable () -> Void
+    private let queue = DispatchQueue(label: "failover-proxy.shutdown")
+
+    init(planes: [RolePlane], deadline: UInt64, done: @escaping @Sendable () -> Void) {
+        self.planes = planes
+        self.deadline = deadline
+        self.done = done
+    }
+
+    func poll() {
+        queue.async { [self] in
+            let open = planes.reduce(0) { total, plane in total + plane.loop.queue.sync { plane.openSessions } }
+            if open == 0 { return done() }
+            if DispatchTime.now().uptimeNanoseconds >= deadline {
+                for plane in planes { plane.loop.queue.sync { plane.closeAllSessions() } }
+                queue.asyncAfter(deadline: .now() + .milliseconds(50)) { [done] in done() }
+                return
+            }
+            queue.asyncAfter(deadline: .now() + .milliseconds(50)) { [self] in poll() }
+        }
+    }
+}
+
+private final class SessionCountCollector: @unchecked Sendable {  // guarded by `lock`
+    private let lock = DispatchQueue(label: "failover-proxy.session-counts")
+    private var remaining: Int
+    private var counts: [String: [String: Int]] = [:]
+    private let done: @Sendable ([String: [String: Int]]) -> Void
+
+    init(expected: Int, done: @escaping @Sendable ([String: [String: Int]]) -> Void) {
+        remaining = expected
+        self.done = done
+        if expected == 0 { done([:]) }
+    }
+
+    func add(role: String, _ planeCounts: [String: Int]) {
+        lock.sync {
+            for (server, n) in planeCounts { counts[role, default: [:]][server, default: 0] += n }
+            remaining -= 1
+            if remaining == 0 { done(counts) }
+        }
+    }
+}
