@@ -1,0 +1,215 @@
+import CLinux
+import Dispatch
+import Glibc
+import SystemPackage
+
+/// A listening address spread over every loop of a group.
+///
+/// Distribution: one listening socket per loop, all bound with `SO_REUSEPORT`, each with
+/// its own accept source on its own loop. The kernel spreads incoming connections by
+/// hashing the 4-tuple, the accepted socket starts life on the loop that serves it (no
+/// queue hop per connection, no single accepting queue to saturate), and a reload can
+/// bind the new listener next to the old one before closing it, without a gap. The cost:
+/// the spread is statistical (a few connections may all land on one loop), and a
+/// connection still in a closed socket's accept backlog is reset by the kernel.
+/// IPv6 sockets are `IPV6_V6ONLY`, so `[::]:80` and `0.0.0.0:80` are separate listeners.
+public final class Listener: @unchecked Sendable {  // immutable after bind; workers are loop-confined
+    /// Called on the loop that accepted the connection.
+    public typealias AcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop) -> Void
+    typealias AcceptCall = (CInt) throws(SyscallError) -> IOResult<(CInt, SocketAddress)>
+
+    /// The bound address, with the real port when 0 was asked.
+    public let address: SocketAddress
+    public var port: UInt16 { address.port }
+    let workers: [AcceptWorker]
+
+    /// Binds and starts accepting at once.
+    /// - Parameters:
+    ///   - backoff: how long accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM (or any
+    ///     other accept failure) instead of spinning on a connection it cannot take.
+    ///   - onAcceptError: told about each such failure (for logs and metrics), on the loop.
+    public convenience init(address: SocketAddress, group: EventLoopGroup, backlog: CInt = 1024,
+                            backoff: Duration = .milliseconds(100),
+                            onAcceptError: (@Sendable (SyscallError) -> Void)? = nil,
+                            onAccept: @escaping AcceptHandler) throws(SyscallError) {
+        try self.init(address: address, loops: group.loops, backlog: backlog, backoff: backoff,
+                      onAcceptError: onAcceptError, acceptCall: { (fd) throws(SyscallError) in try Syscall.accept(fd) },
+                      onAccept: onAccept)
+    }
+
+    init(address: SocketAddress, loops: [EventLoop], backlog: CInt, backoff: Duration,
+         onAcceptError: (@Sendable (SyscallError) -> Void)?, acceptCall: @escaping AcceptCall,
+         onAccept: @escaping AcceptHandler) throws(SyscallError) {
+        var bound = address
+        var sockets: [Socket] = []
+        do {
+            for _ in loops {
+                let socket = Socket(taking: try Syscall.socket(domain: address.family, type: CInt(SOCK_STREAM.rawValue)))
+                sockets.append(socket)
+                let fd = socket.readinessDescriptor
+                try Syscall.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, call: "setsockopt(SO_REUSEADDR)")
+                try Syscall.setOption(fd, level: SOL_SOCKET, name: CLINUX_SO_REUSEPORT, value: 1, call: "setsockopt(SO_REUSEPORT)")
+                if address.isIPv6 {
+                    try Syscall.setOption(fd, level: CInt(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1, call: "setsockopt(IPV6_V6ONLY)")
+                }
+                try Syscall.bind(fd, bound)
+                if bound.port == 0 { bound = try socket.localAddress() }  // the others join that port
+                try Syscall.listen(fd, backlog: backlog)
+            }
+        } catch {
+            for s in sockets { s.close() }
+            throw error
+        }
+        self.address = bound
+        workers = zip(sockets, loops).map { socket, loop in
+            AcceptWorker(socket: socket, loop: loop, backoff: backoff, acceptCall: acceptCall,
+                         onAccept: onAccept, onAcceptError: onAcceptError)
+        }
+        for worker in workers { worker.loop.executeSoon { worker.start() } }
+    }
+
+    /// Stops accepting and closes the listening sockets. `done` runs (on some loop) once all
+    /// are closed. Callable from any thread, more than once.
+    public func close(_ done: (@Sendable () -> Void)? = nil) {
+        let remaining = Countdown(workers.count, done)
+        for worker in workers { worker.loop.executeSoon { worker.close { remaining.tick() } } }
+    }
+}
+
+/// Calls `done` after `tick()` was called `count` times, from any threads.
+final class Countdown: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLockish()
+    private var count: Int
+    private let done: (@Sendable () -> Void)?
+
+    init(_ count: Int, _ done: (@Sendable () -> Void)?) {
+        self.count = count
+        self.done = done
+    }
+
+    func tick() {
+        let fire = lock.withLock { () -> Bool in
+            count -= 1
+            return count == 0
+        }
+        if fire { done?() }
+    }
+}
+
+/// A tiny mutex (pthread) so this module does not need Foundation for one lock.
+final class NSLockish: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    func withLock<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+}
+
+/// Accepts on one listening socket for one loop (confined to that loop's queue).
+final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
+    /// Accepts per wake-up before yielding to the loop's connections.
+    static let acceptsPerWakeup = 64
+
+    let loop: EventLoop
+    private let socket: Socket
+    private let backoff: Duration
+    private let acceptCall: Listener.AcceptCall
+    private let onAccept: Listener.AcceptHandler
+    private let onAcceptError: (@Sendable (SyscallError) -> Void)?
+    private var source: DispatchSourceRead?
+    private var suspended = false
+    private var backoffTimer: TimerHandle?
+    private var closed = false
+    /// Times accepting paused after a failure (for tests and metrics).
+    private(set) var backoffCount = 0
+    var isBackingOff: Bool { backoffTimer != nil }
+
+    init(socket: Socket, loop: EventLoop, backoff: Duration, acceptCall: @escaping Listener.AcceptCall,
+         onAccept: @escaping Listener.AcceptHandler, onAcceptError: (@Sendable (SyscallError) -> Void)?) {
+        self.socket = socket
+        self.loop = loop
+        self.backoff = backoff
+        self.acceptCall = acceptCall
+        self.onAccept = onAccept
+        self.onAcceptError = onAcceptError
+    }
+
+    func start() {
+        guard !closed else { return }
+        let source = DispatchSource.makeReadSource(fileDescriptor: socket.readinessDescriptor, queue: loop.queue)
+        source.setEventHandler { [unowned self] in self.acceptBatch() }
+        self.source = source
+        source.resume()
+    }
+
+    private func acceptBatch() {
+        let fd = socket.readinessDescriptor
+        for _ in 0..<Self.acceptsPerWakeup {
+            do {
+                switch try acceptCall(fd) {
+                case .wouldBlock:
+                    return
+                case .processed(let (newFD, peer)):
+                    let accepted = Socket(taking: newFD)
+                    try? accepted.setNoDelay()
+                    onAccept(accepted, peer, loop)
+                }
+            } catch {
+                switch error.errno {
+                case .connectionAbort, .protocolError:
+                    continue  // the peer gave up before accept; take the next one
+                default:
+                    // EMFILE/ENFILE/ENOBUFS/ENOMEM and anything unexpected: the pending
+                    // connection stays queued and the source would fire again at once.
+                    onAcceptError?(error)
+                    pause()
+                    return
+                }
+            }
+        }
+    }
+
+    private func pause() {
+        guard let source, !suspended else { return }
+        suspended = true
+        backoffCount += 1
+        source.suspend()
+        backoffTimer = loop.scheduleTimer(after: backoff) { [self] in
+            backoffTimer = nil
+            guard !closed, suspended, let source = self.source else { return }
+            suspended = false
+            source.resume()
+        }
+    }
+
+    func close(_ done: @escaping () -> Void) {
+        guard !closed else {
+            done()
+            return
+        }
+        closed = true
+        backoffTimer?.cancel()
+        backoffTimer = nil
+        guard let source else {
+            socket.close()
+            done()
+            return
+        }
+        self.source = nil
+        source.setCancelHandler { [socket] in
+            socket.close()
+            done()
+        }
+        if suspended {
+            suspended = false
+            source.resume()  // a suspended source never runs its cancel handler
+        }
+        source.cancel()
+    }
+}

@@ -1,0 +1,97 @@
+import CLinux
+
+/// The bytes of one forwarding direction between reading its source and writing its sink.
+/// Resources (a pipe or a copy buffer) are borrowed from the loop only while bytes are in
+/// flight, so idle connections hold neither.
+protocol Relay: AnyObject {
+    /// Bytes read from the source and not yet written to the sink.
+    var buffered: Int { get }
+    /// Whether `fill` may read more now.
+    var hasRoom: Bool { get }
+    /// Reads from `source`; `.processed(0)` is end of stream.
+    func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int>
+    /// Writes buffered bytes to `sink`.
+    func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int>
+    /// Gives resources back: an empty pipe to the pool, a pipe with bytes left is closed.
+    func release()
+}
+
+/// socket → pipe → socket with splice(2): the bytes never enter user space.
+final class SpliceRelay: Relay {
+    private static let flags = CLINUX_SPLICE_F_MOVE | CLINUX_SPLICE_F_NONBLOCK
+    private let pool: PipePool
+    private var pipe: Pipe?
+
+    init(pool: PipePool) { self.pool = pool }
+
+    var buffered: Int { pipe?.buffered ?? 0 }
+    var hasRoom: Bool { pipe.map { $0.room > 0 } ?? true }
+
+    func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        let pipe: Pipe
+        if let current = self.pipe { pipe = current } else { pipe = try pool.take() }
+        self.pipe = pipe
+        let result = try Syscall.splice(from: source.readinessDescriptor, to: pipe.writeFD, count: pipe.room, flags: Self.flags)
+        if case .processed(let n) = result { pipe.buffered += n }
+        if pipe.buffered == 0 { giveBack() }
+        return result
+    }
+
+    func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        guard let pipe, pipe.buffered > 0 else { return .processed(0) }
+        let result = try Syscall.splice(from: pipe.readFD, to: sink.readinessDescriptor, count: pipe.buffered, flags: Self.flags)
+        if case .processed(let n) = result {
+            pipe.buffered -= n
+            if pipe.buffered == 0 { giveBack() }
+        }
+        return result
+    }
+
+    private func giveBack() {
+        if let pipe { pool.recycle(pipe) }
+        pipe = nil
+    }
+
+    func release() { giveBack() }
+}
+
+/// read → buffer → write through one pooled buffer: for ends that are not plain sockets.
+final class CopyRelay: Relay {
+    private let pool: BufferPool
+    private var buffer: UnsafeMutableRawBufferPointer?
+    private var start = 0
+    private var end = 0
+
+    init(pool: BufferPool) { self.pool = pool }
+
+    var buffered: Int { end - start }
+    var hasRoom: Bool { buffer.map { end < $0.count } ?? true }
+
+    func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        let buffer = self.buffer ?? pool.take()
+        self.buffer = buffer
+        let result = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        if case .processed(let n) = result { end += n }
+        if end == start { giveBack() }
+        return result
+    }
+
+    func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        guard let buffer, end > start else { return .processed(0) }
+        let result = try sink.write(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+        if case .processed(let n) = result {
+            start += n
+            if start == end { giveBack() }
+        }
+        return result
+    }
+
+    private func giveBack() {
+        if let buffer { pool.recycle(buffer) }
+        buffer = nil
+        start = 0
+        end = 0
+    }
+
+    func release() { giveBack() }
+}

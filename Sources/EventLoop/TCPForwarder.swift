@@ -1,0 +1,281 @@
+import Dispatch
+
+/// Forwards bytes both ways between a client and an upstream on one loop: the data path
+/// of `mode tcp` and of HTTP upgrade tunnels.
+///
+/// Per direction: read the source into its relay (a pooled pipe with splice when both
+/// ends are sockets, else a pooled copy buffer), write to the sink at once, and only on
+/// EAGAIN arm the sink's write source. A direction stops reading while its sink is blocked
+/// and its relay cannot take more (backpressure: at most one pipe/buffer per direction in
+/// flight). EOF on a source is passed on as `shutdown(SHUT_WR)` on the sink once the relay
+/// is drained; when both directions are done, both sockets close. Each wake-up does at most
+/// `roundsPerWakeup` read/write rounds so one busy session cannot starve the others.
+///
+/// The forwarder keeps itself alive until it closes, then calls `onClose` once, after both
+/// fds are closed. Create and `start()` it on `loop`; `close()` works from any thread.
+public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queue
+    public struct Options: Sendable {
+        /// Close both sides when no byte moved either way for this long; nil: never.
+        public var idleTimeout: Duration?
+        /// Use splice when both ends are `Socket`s; false forces the copying path.
+        public var splice: Bool
+        /// Bytes already read from the client (e.g. an HTTP head) to send upstream first.
+        public var initialToUpstream: [UInt8]
+        /// Bytes already read from the upstream to send to the client first.
+        public var initialToClient: [UInt8]
+
+        public init(idleTimeout: Duration? = nil, splice: Bool = true,
+                    initialToUpstream: [UInt8] = [], initialToClient: [UInt8] = []) {
+            self.idleTimeout = idleTimeout
+            self.splice = splice
+            self.initialToUpstream = initialToUpstream
+            self.initialToClient = initialToClient
+        }
+    }
+
+    static let roundsPerWakeup = 16
+
+    public let loop: EventLoop
+    public let isSplicing: Bool
+    private let client: any ByteStream
+    private let upstream: any ByteStream
+    private var clientWatcher: IOWatcher!
+    private var upstreamWatcher: IOWatcher!
+    private var up: Direction!
+    private var down: Direction!
+    private let idleTimeoutNanos: UInt64?
+    private var idleTimer: DispatchSourceTimer?
+    private var lastActivity: UInt64 = 0
+    private var onClose: ((ForwardStats) -> Void)?
+    private var closeReason: ForwardCloseReason?
+    private var retainedSelf: TCPForwarder?
+    private var started = false
+
+    public init(client: any ByteStream, upstream: any ByteStream, loop: EventLoop, options: Options = Options(),
+                onClose: @escaping (ForwardStats) -> Void) {
+        self.loop = loop
+        self.client = client
+        self.upstream = upstream
+        self.onClose = onClose
+        self.idleTimeoutNanos = options.idleTimeout.map { UInt64(max(1, $0.nanoseconds)) }
+        isSplicing = options.splice && client is Socket && upstream is Socket
+        let makeRelay: () -> Relay = { [isSplicing] in
+            isSplicing ? SpliceRelay(pool: loop.pipePool) as Relay : CopyRelay(pool: loop.bufferPool) as Relay
+        }
+        clientWatcher = IOWatcher(
+            fd: client.readinessDescriptor, queue: loop.queue,
+            onReadable: { [unowned self] in pump(up) }, onWritable: { [unowned self] in pump(down) })
+        upstreamWatcher = IOWatcher(
+            fd: upstream.readinessDescriptor, queue: loop.queue,
+            onReadable: { [unowned self] in pump(down) }, onWritable: { [unowned self] in pump(up) })
+        up = Direction(source: client, sink: upstream, sourceSide: .client, sinkSide: .upstream,
+                       sourceWatcher: clientWatcher, sinkWatcher: upstreamWatcher,
+                       relay: makeRelay(), initial: options.initialToUpstream)
+        down = Direction(source: upstream, sink: client, sourceSide: .upstream, sinkSide: .client,
+                         sourceWatcher: upstreamWatcher, sinkWatcher: clientWatcher,
+                         relay: makeRelay(), initial: options.initialToClient)
+    }
+
+    /// Starts forwarding. Call once, on the loop.
+    public func start() {
+        loop.preconditionInEventLoop()
+        guard !started, closeReason == nil else { return }
+        started = true
+        retainedSelf = self
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        if let idleTimeoutNanos { armIdleTimer(after: idleTimeoutNanos) }
+        // Initial bytes go out first; pump sends them and then arms reads itself.
+        pump(up)
+        pump(down)
+    }
+
+    /// Force-closes both sides (failover, shutdown). Any thread; no-op once closed.
+    public func close() {
+        loop.executeSoon { self.teardown(.forced) }
+    }
+
+    public var bytesUp: UInt64 { up.bytes }
+    public var bytesDown: UInt64 { down.bytes }
+
+    // MARK: data path
+
+    private func pump(_ d: Direction) {
+        guard closeReason == nil, !d.finished else { return }
+        var rounds = 0
+        var moved = 0
+        var needWrite = false
+        var fillBlocked = false
+        var failingSide = d.sinkSide
+        do {
+            pumping: while true {
+                rounds += 1
+                if d.pending > 0 {
+                    failingSide = d.sinkSide
+                    switch try d.drainOnce() {
+                    case .wouldBlock:
+                        needWrite = true
+                        break pumping
+                    case .processed(let n):
+                        moved += n
+                    }
+                }
+                if d.readEOF {
+                    if d.pending == 0 {
+                        finish(d)
+                        break pumping
+                    }
+                    if rounds >= Self.roundsPerWakeup {
+                        needWrite = true
+                        break pumping
+                    }
+                    continue
+                }
+                if rounds >= Self.roundsPerWakeup {
+                    needWrite = d.pending > 0  // the write source fires at once and we go on
+                    break pumping
+                }
+                if !d.relay.hasRoom {
+                    fillBlocked = true
+                    continue
+                }
+                failingSide = d.sourceSide
+                switch try d.relay.fill(from: d.source) {
+                case .processed(0):
+                    d.readEOF = true
+                case .processed:
+                    fillBlocked = false
+                case .wouldBlock:
+                    // Nothing to read, or (splice) the pipe's slots are full: only the latter
+                    // can be true while bytes are pending, so then we drain and see.
+                    if d.pending == 0 {
+                        fillBlocked = false
+                        break pumping
+                    }
+                    fillBlocked = true
+                }
+            }
+        } catch {
+            teardown(.error(failingSide, error))
+            return
+        }
+        if moved > 0 {
+            d.bytes &+= UInt64(moved)
+            if idleTimeoutNanos != nil { lastActivity = DispatchTime.now().uptimeNanoseconds }
+        }
+        guard closeReason == nil else { return }
+        d.sinkWatcher.setWriting(needWrite && !d.finished)
+        d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked))
+    }
+
+    /// EOF read and everything passed on: half-close the sink.
+    private func finish(_ d: Direction) {
+        d.finished = true
+        d.relay.release()
+        // ENOTCONN when the peer is already gone: the other direction will see it.
+        try? d.sink.shutdownWrite()
+        if up.finished && down.finished { teardown(.completed) }
+    }
+
+    // MARK: idle timeout
+
+    private func armIdleTimer(after nanos: UInt64) {
+        let timer = idleTimer ?? {
+            let t = DispatchSource.makeTimerSource(queue: loop.queue)
+            t.setEventHandler { [unowned self] in idleCheck() }
+            idleTimer = t
+            t.schedule(deadline: .now() + .nanoseconds(Int(clamping: nanos)))
+            t.resume()
+            return t
+        }()
+        timer.schedule(deadline: .now() + .nanoseconds(Int(clamping: nanos)))
+    }
+
+    /// Rescheduled lazily: activity only records a timestamp, the timer checks it.
+    private func idleCheck() {
+        guard let idleTimeoutNanos, closeReason == nil else { return }
+        let idle = DispatchTime.now().uptimeNanoseconds &- lastActivity
+        if idle >= idleTimeoutNanos {
+            teardown(.idleTimeout)
+        } else {
+            armIdleTimer(after: idleTimeoutNanos - idle)
+        }
+    }
+
+    // MARK: teardown
+
+    private func teardown(_ reason: ForwardCloseReason) {
+        guard closeReason == nil else { return }
+        closeReason = reason
+        idleTimer?.cancel()
+        idleTimer = nil
+        up.relay.release()
+        down.relay.release()
+        var remaining = 2
+        let closed = { [self] in
+            remaining -= 1
+            if remaining == 0 { report() }
+        }
+        clientWatcher.cancel { [client] in
+            client.close()
+            closed()
+        }
+        upstreamWatcher.cancel { [upstream] in
+            upstream.close()
+            closed()
+        }
+    }
+
+    private func report() {
+        let stats = ForwardStats(bytesUp: up.bytes, bytesDown: down.bytes, reason: closeReason ?? .forced, spliced: isSplicing)
+        let callback = onClose
+        onClose = nil
+        callback?(stats)
+        retainedSelf = nil
+    }
+}
+
+/// One direction of a forwarded session (confined to the forwarder's loop).
+final class Direction {
+    let source: any ByteStream
+    let sink: any ByteStream
+    let sourceSide: Side
+    let sinkSide: Side
+    let sourceWatcher: IOWatcher
+    let sinkWatcher: IOWatcher
+    let relay: Relay
+    private var initial: [UInt8]
+    private var initialOffset = 0
+    var readEOF = false
+    var finished = false
+    var bytes: UInt64 = 0
+
+    init(source: any ByteStream, sink: any ByteStream, sourceSide: Side, sinkSide: Side,
+         sourceWatcher: IOWatcher, sinkWatcher: IOWatcher, relay: Relay, initial: [UInt8]) {
+        self.source = source
+        self.sink = sink
+        self.sourceSide = sourceSide
+        self.sinkSide = sinkSide
+        self.sourceWatcher = sourceWatcher
+        self.sinkWatcher = sinkWatcher
+        self.relay = relay
+        self.initial = initial
+    }
+
+    /// Bytes waiting for the sink: initial bytes first, then the relay's.
+    var pending: Int { initial.count - initialOffset + relay.buffered }
+
+    func drainOnce() throws(SyscallError) -> IOResult<Int> {
+        guard initialOffset < initial.count else { return try relay.drain(to: sink) }
+        let result = try initial.withUnsafeBytes { raw in
+            Result { () throws(SyscallError) in try sink.write(UnsafeRawBufferPointer(rebasing: raw[initialOffset...])) }
+        }.get()
+        if case .processed(let n) = result {
+            initialOffset += n
+            if initialOffset == initial.count {
+                initial = []
+                initialOffset = 0
+            }
+        }
+        return result
+    }
+}
