@@ -62,7 +62,7 @@ public final class ProxyServer: @unchecked Sendable {  // listeners/controllers 
         for controller in controllers { controller.stop() }
         let planes = controllers.flatMap(\.planes)
         for plane in planes { plane.loop.execute { plane.beginShutdown() } }
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeout.nanoseconds))
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout.wholeNanoseconds)
         ShutdownWaiter(planes: planes, deadline: deadline, done: done).poll()
     }
 

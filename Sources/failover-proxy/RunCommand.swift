@@ -1,4 +1,8 @@
 import ArgumentParser
+import Dispatch
+import Logging
+import Proxy
+import ProxyConfig
 
 /// `failover-proxy [run]`: the proxy in the foreground.
 struct RunCommand: ParsableCommand {
@@ -6,7 +10,31 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        printError("failover-proxy run: the data plane is not built yet (it lands with the TCP data plane issue)")
-        throw ExitCode(2)
+        let configuration = try loadForRunning(options.config)
+        let logger = Logger(label: "failover-proxy")
+        let server = try startProxy(configuration, logger: logger)
+        ProcessLifecycle(server: server, shutdownTimeout: configuration.shutdownTimeout, logger: logger).install()
+        dispatchMain()
+    }
+}
+
+/// Loads the configuration for `run`/`demo`: diagnostics to stderr, exit 1 on errors.
+func loadForRunning(_ path: String) throws -> ProxyConfiguration {
+    LoggingSystem.bootstrap { LogfmtHandler(label: $0) }
+    let loaded = ConfigLoader.load(path: path, preflight: true)
+    for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
+    guard let configuration = loaded.configuration else { throw ExitCode(1) }
+    return configuration
+}
+
+/// Builds and starts the proxy; a start-up failure is one clear line and exit 1.
+func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> ProxyServer {
+    do {
+        let server = try ProxyServer(configuration: configuration, logger: logger)
+        try server.start()
+        return server
+    } catch {
+        logger.critical("cannot start", metadata: ["error": .string("\(error)")])
+        throw ExitCode(1)
     }
 }

@@ -53,7 +53,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         queue.async { [self] in
             for server in model.servers { startChecker(for: server.name) }
             let deadline = config.health.interval + config.health.timeout
-            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.nanoseconds))) { [self] in
+            queue.asyncAfter(deadline: .now() + deadline.dispatchInterval) { [self] in
                 apply(model.startupDeadlineReached(at: WallClock.now()))
             }
         }
@@ -69,7 +69,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     private func startChecker(for server: String) {
         guard let target = targets[server] else { return }
         let checker = HealthChecker(server: server, target: target, health: config.health, loop: group.next()) { [weak self] result in
-            self?.queue.async { self?.record(result) }
+            guard let self else { return }
+            queue.async { self.record(result) }
         }
         checkers[server] = checker
         checker.start()

@@ -103,7 +103,7 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
 }
 
 /// A client waiting for a route.
-private final class Waiter {
+private final class Waiter: @unchecked Sendable {  // confined to the plane's loop
     let tried: Set<String>
     private var resume: ((Route?) -> Void)?
     var timer: TimerHandle?
@@ -121,7 +121,7 @@ private final class Waiter {
     }
 }
 
-private struct WeakSession {
+private struct WeakSession: @unchecked Sendable {  // confined to the plane's loop
     weak var value: ProxySession?
     init(_ value: ProxySession) { self.value = value }
 }
