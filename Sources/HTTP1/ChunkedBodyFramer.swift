@@ -23,7 +23,7 @@ public struct ChunkedBodyFramer: Equatable, Hashable, Sendable {
 
     /// Longest chunk extension (bytes after the size, per chunk line).
     public let maxExtensionLength: Int
-    /// Largest trailer section (all trailer lines and their CRLFs).
+    /// Largest trailer section: all trailer lines and the final CRLF.
     public let maxTrailerSize: Int
 
     public init(maxExtensionLength: Int = 4096, maxTrailerSize: Int = 16 * 1024) {
@@ -112,6 +112,7 @@ public struct ChunkedBodyFramer: Equatable, Hashable, Sendable {
             guard c == ByteClass.lf else { return .invalidTrailer }
             state = .trailerLineStart
         case .finalLF:
+            if let e = countTrailerByte() { return e }
             guard c == ByteClass.lf else { return .missingChunkCRLF }
             state = .done
         case .done:
