@@ -70,7 +70,7 @@ enum HeadWriter {
     }
 
     /// Whether a `Connection` token names this field (RFC 9110 §7.6.1).
-    private static func isNamedByConnection(_ f: HTTPField, _ fields: [HTTPField], _ b: UnsafeRawBufferPointer) -> Bool {
+    static func isNamedByConnection(_ f: HTTPField, _ fields: [HTTPField], _ b: UnsafeRawBufferPointer) -> Bool {
         var named = false
         for c in fields where c.kind == .connection {
             b.forEachListElement(in: c.value) { token in
@@ -88,7 +88,7 @@ enum HeadWriter {
         into out: inout [UInt8], ours: (inout [UInt8]) -> Void
     ) {
         out.append(contentsOf: name)
-        for f in fields where f.kind == kind && !f.value.isEmpty {
+        for f in fields where f.kind == kind && !f.value.isEmpty && !isNamedByConnection(f, fields, b) {
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[f.value]))
             out.append(contentsOf: ", ".utf8)
         }

@@ -88,3 +88,14 @@ import Testing
         #expect(again.keepAlive)
     }
 }
+
+@Suite struct ForwardingChainTests {
+    @Test func connectionCanDropReceivedForwardingChains() throws {
+        let input = "GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Forwarded-For, via\r\nX-Forwarded-For: 6.6.6.6\r\nVia: 1.1 spoof\r\n\r\n"
+        let head = try #require(requestHead(input))
+        var out: [UInt8] = []
+        bytes(input).withUnsafeBytes { head.writeForwarded(from: $0, clientAddress: "1.2.3.4", forwardedProto: "http", connection: .keepAlive, into: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 1.2.3.4\r\n"
+            + "X-Forwarded-Proto: http\r\nVia: 1.1 failover-proxy\r\nConnection: keep-alive\r\n\r\n")
+    }
+}
