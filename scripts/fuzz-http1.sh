@@ -10,9 +10,9 @@ seconds="${1:-120}"
 out=fuzz-out/http1
 mkdir -p "$out/corpus" "$out/crashes"
 
-# One module: the fuzz entry sees the library's internal API. ld.gold warns
+# One module (-wmo, as SwiftPM release builds): the fuzz entry sees the library's internal API. ld.gold warns
 # "Cannot export local symbol" harmlessly.
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name HTTP1Fuzz \
+swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -module-name HTTP1Fuzz \
   Sources/HTTP1/*.swift Fuzz/HTTP1/FuzzEntry.swift -o "$out/fuzz-http1" 2>&1 \
   | grep -v "Cannot export local symbol" || true
 [ -x "$out/fuzz-http1" ] || { echo "build failed" >&2; exit 1; }

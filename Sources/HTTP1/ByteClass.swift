@@ -9,13 +9,14 @@ import Darwin
 /// Byte classes of RFC 9110 §5.6 as branch-light bit tests, so the hot path needs no tables
 /// (a global array would cost a lazy-initialisation check per access).
 enum ByteClass {
-    static let cr: UInt8 = 0x0D
-    static let lf: UInt8 = 0x0A
-    static let sp: UInt8 = 0x20
-    static let htab: UInt8 = 0x09
-    static let colon: UInt8 = 0x3A
-    static let comma: UInt8 = 0x2C
-    static let semicolon: UInt8 = 0x3B
+    // Computed, not stored: a stored static would go through a global accessor on every use.
+    static var cr: UInt8 { 0x0D }
+    static var lf: UInt8 { 0x0A }
+    static var sp: UInt8 { 0x20 }
+    static var htab: UInt8 { 0x09 }
+    static var colon: UInt8 { 0x3A }
+    static var comma: UInt8 { 0x2C }
+    static var semicolon: UInt8 { 0x3B }
 
     /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
     @inline(__always) static func isTChar(_ b: UInt8) -> Bool {

@@ -5,6 +5,10 @@ public struct HTTPField: Equatable, Hashable, Sendable {
     let nameEnd: UInt32
     let valueStart: UInt32
     let valueEnd: UInt32
+    /// Just past the line's LF.
+    let lineEnd: UInt32
+    /// Whether the line ended in CRLF (a bare LF only where `allowsBareLF`).
+    let endsWithCRLF: Bool
     /// The name classified once at parse time, so framing and forwarding never re-compare names.
     public let kind: HTTPFieldKind
 
@@ -12,12 +16,16 @@ public struct HTTPField: Equatable, Hashable, Sendable {
     public var name: Range<Int> { Int(nameStart)..<Int(nameEnd) }
     /// Offsets of the value in the parsed buffer, without surrounding OWS.
     public var value: Range<Int> { Int(valueStart)..<Int(valueEnd) }
-    /// Offsets of the whole line in the parsed buffer, without CRLF.
+    /// Offsets of the field from its name to the end of its value, without trailing OWS or line end.
     var line: Range<Int> { Int(nameStart)..<Int(valueEnd) }
+    /// Offsets of the line as received, line end included: copied verbatim when forwarding.
+    var rawLine: Range<Int> { Int(nameStart)..<Int(lineEnd) }
 
-    init(name: Range<Int>, value: Range<Int>, kind: HTTPFieldKind) {
+    init(name: Range<Int>, value: Range<Int>, lineEnd: Int, endsWithCRLF: Bool, kind: HTTPFieldKind) {
         nameStart = UInt32(name.lowerBound); nameEnd = UInt32(name.upperBound)
         valueStart = UInt32(value.lowerBound); valueEnd = UInt32(value.upperBound)
+        self.lineEnd = UInt32(lineEnd)
+        self.endsWithCRLF = endsWithCRLF
         self.kind = kind
     }
 }

@@ -58,13 +58,13 @@ struct HeadScanner {
                 return .startLine(line)
             }
             if line.isEmpty { return .end(headLength: lf + 1) }
-            if let error = parseField(buffer, line) { return .error(error) }
+            if let error = parseField(buffer, line, lineEnd: lf + 1, endsWithCRLF: contentEnd != lf) { return .error(error) }
             return .field
         }
     }
 
     /// field-line = field-name ":" OWS field-value OWS (RFC 9112 §5).
-    private mutating func parseField(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPParseError? {
+    private mutating func parseField(_ b: UnsafeRawBufferPointer, _ line: Range<Int>, lineEnd: Int, endsWithCRLF: Bool) -> HTTPParseError? {
         if ByteClass.isOWS(b[line.lowerBound]) { return .obsoleteLineFolding }
         var i = line.lowerBound
         while i < line.upperBound, ByteClass.isTChar(b[i]) { i += 1 }
@@ -84,7 +84,8 @@ struct HeadScanner {
             if !ByteClass.isOWS(v) { valueEnd = i }
         }
         if fields.count >= limits.maxHeaders { return .tooManyHeaders }
-        fields.append(HTTPField(name: name, value: valueStart..<valueEnd, kind: HTTPFieldKind.classify(b, name)))
+        fields.append(HTTPField(name: name, value: valueStart..<valueEnd, lineEnd: lineEnd, endsWithCRLF: endsWithCRLF,
+                                kind: HTTPFieldKind.classify(b, name)))
         return nil
     }
 }

@@ -52,21 +52,58 @@ enum HeadWriter {
         _ fields: [HTTPField], _ b: UnsafeRawBufferPointer, connection: ForwardedConnection,
         dropping extra: HTTPFieldKind?, into out: inout [UInt8]
     ) {
-        let namedByConnection = fields.contains { $0.kind == .connection && !$0.value.isEmpty }
+        let namedByConnection = hasFieldNamingToken(fields, b)
+        // Consecutive kept CRLF lines are copied as one block: usually the whole field section
+        // goes out in a few copies.
+        var run = 0..<0
         for f in fields {
+            let keep: Bool
             switch f.kind {
             case .upgrade where connection == .upgrade:
-                break
+                keep = true
             case .xForwardedFor, .via:
-                continue // written combined, with our value appended
+                keep = false // written combined, with our value appended
             case let k where k.isHopByHop || k == extra:
-                continue
+                keep = false
             default:
-                if namedByConnection && !f.kind.isProtectedFromConnectionTokens && isNamedByConnection(f, fields, b) { continue }
+                keep = !(namedByConnection && !f.kind.isProtectedFromConnectionTokens && isNamedByConnection(f, fields, b))
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[f.line]))
-            out.append(contentsOf: crlf)
+            if keep && f.endsWithCRLF {
+                let line = f.rawLine
+                if run.isEmpty { run = line } else if run.upperBound == line.lowerBound { run = run.lowerBound..<line.upperBound }
+                else { append(run, b, into: &out); run = line }
+                continue
+            }
+            append(run, b, into: &out)
+            run = 0..<0
+            if keep {
+                // A bare-LF line (lenient responses): sent with CRLF.
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[f.line]))
+                out.append(contentsOf: crlf)
+            }
         }
+        append(run, b, into: &out)
+    }
+
+    @inline(__always) private static func append(_ r: Range<Int>, _ b: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        if !r.isEmpty { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[r])) }
+    }
+
+    /// Whether some `Connection` token may name a field we would otherwise forward: `close`,
+    /// `keep-alive` and `upgrade` name only hop-by-hop fields, so the common case skips the per-field check.
+    private static func hasFieldNamingToken(_ fields: [HTTPField], _ b: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        for c in fields where c.kind == .connection {
+            b.forEachListElement(in: c.value) { t in
+                if t.isEmpty || b.equalsIgnoringCase(t, "close") || b.equalsIgnoringCase(t, "keep-alive") || b.equalsIgnoringCase(t, "upgrade") {
+                    return true
+                }
+                found = true
+                return false
+            }
+            if found { return true }
+        }
+        return false
     }
 
     /// Whether a `Connection` token names this field (RFC 9110 §7.6.1).

@@ -99,3 +99,14 @@ import Testing
             + "X-Forwarded-Proto: http\r\nVia: 1.1 failover-proxy\r\nConnection: keep-alive\r\n\r\n")
     }
 }
+
+@Suite struct ForwardingLineEndTests {
+    @Test func bareLFResponseLinesAreForwardedWithCRLF() throws {
+        let input = "HTTP/1.1 200 OK\nA: 1\r\nB: 2\nC: 3\r\nContent-Length: 0\r\n\n"
+        let head = try #require(responseHead(input))
+        var out: [UInt8] = []
+        bytes(input).withUnsafeBytes { head.writeForwarded(from: $0, connection: .keepAlive, into: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nContent-Length: 0\r\n"
+            + "Via: 1.1 failover-proxy\r\nConnection: keep-alive\r\n\r\n")
+    }
+}
