@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure: the failover rules. No I/O, no clock, no global state.
@@ -40,12 +42,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Admin API: status page, JSON API, SSE event stream, Prometheus metrics.
+        .target(
+            name: "Admin",
+            dependencies: [
+                "Proxy", "EventLoop", "HTTP1", "FailoverModel", "ProxyConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // Stand-in servers for `demo` and the integration tests (thread per connection; not the product).
         .target(name: "DemoBackends"),
         .executableTarget(
             name: "failover-proxy",
             dependencies: [
-                "FailoverModel", "ProxyConfig", "Proxy", "DemoBackends",
+                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +69,7 @@ let package = Package(
         .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux"]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),
         // Real sockets on 127.0.0.1 and the real executable: what an operator sees.
         .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "DemoBackends", "FailoverModel", "ProxyConfig"]),
     ],

@@ -75,7 +75,7 @@ final class DemoConsole: @unchecked Sendable {  // runs on its own thread
             lines.append("try:  curl http://\(listen.address)/")
         }
         if let tcp = configuration.roles.first(where: { $0.mode == .tcp }), let listen = tcp.listeners.first {
-            lines.append("      echo hello | nc -q1 \(listen.address.host) \(listen.address.port)")
+            lines.append("      exec 3<>/dev/tcp/\(listen.address.host)/\(listen.address.port); echo hello >&3; head -2 <&3")
         }
         lines.append("type a command and Enter:")
         lines.append("  fail ROLE SERVER     health checks fail (http: /health answers 503; tcp: stops the server)")

@@ -1,0 +1,3 @@
+import Testing
+@testable import Admin
+@Test func placeholder() { #expect(true) }
