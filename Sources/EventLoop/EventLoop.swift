@@ -28,6 +28,13 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
         dispatchPrecondition(condition: .onQueue(queue))
     }
 
+    /// Closes the idle pooled pipes (and frees idle copy buffers' slots); for shutdown.
+    /// Call on the loop. Pipes in use return to the pool later and are kept.
+    public func releasePooledResources() {
+        preconditionInEventLoop()
+        pipePool.drain()
+    }
+
     /// Runs `work` on the loop, asynchronously.
     public func execute(_ work: @escaping @Sendable () -> Void) {
         queue.async(execute: work)

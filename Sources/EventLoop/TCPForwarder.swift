@@ -117,6 +117,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
                         break pumping
                     case .processed(let n):
                         moved += n
+                        d.bytes &+= UInt64(n)  // now: finishing below may report the stats
                     }
                 }
                 if d.readEOF {
@@ -158,10 +159,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
             teardown(.error(failingSide, error))
             return
         }
-        if moved > 0 {
-            d.bytes &+= UInt64(moved)
-            if idleTimeoutNanos != nil { lastActivity = DispatchTime.now().uptimeNanoseconds }
-        }
+        if moved > 0 && idleTimeoutNanos != nil { lastActivity = DispatchTime.now().uptimeNanoseconds }
         guard closeReason == nil else { return }
         d.sinkWatcher.setWriting(needWrite && !d.finished)
         d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked))

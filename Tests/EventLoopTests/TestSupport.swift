@@ -221,7 +221,7 @@ func drainPools(_ group: EventLoopGroup) {
     for loop in group.loops {
         let done = Promise<Void>()
         loop.execute {
-            loop.pipePool.drain()
+            loop.releasePooledResources()
             done.fulfill(())
         }
         _ = done.wait()
