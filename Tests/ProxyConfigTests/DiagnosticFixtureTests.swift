@@ -23,7 +23,7 @@ struct DiagnosticFixtureTests {
         ("bad-values.conf", [
             "bad-values.conf:1:18: error: invalid value '10' for 'shutdown-timeout': \(durationExpected)",
             "bad-values.conf:2:9: error: invalid value 'many' for 'workers': expected 'auto' or a number of event loops from 1 to 1024",
-            "bad-values.conf:4:12: error: invalid value '127.0.0.1:99999' for 'listen': expected a port from 1 to 65535",
+            "bad-values.conf:4:12: error: invalid value '127.0.0.1:99999' for 'listen': expected a port from 0 to 65535",
             "bad-values.conf:5:12: error: invalid value 'localhost' for 'listen': \(addressExpected)",
             "bad-values.conf:6:10: error: invalid value 'udp' for 'mode': expected 'http' or 'tcp'",
             "bad-values.conf:7:14: error: invalid value 'yes' for 'failback': expected 'on' or 'off'",

@@ -62,7 +62,7 @@ struct ConfigBuilder {
         for s in body {
             switch s.text {
             case "listen":
-                if let address = checks.single(s, seen: &seen, ValueParsers.address) {
+                if let address = checks.single(s, seen: &seen, ValueParsers.listenAddress) {
                     admin.listen = address
                     listenLocation = s.location
                 }
@@ -82,7 +82,7 @@ struct ConfigBuilder {
         var bound: [Endpoint: SourceLocation] = [:]
         if let (address, location) = adminListen { bound[address] = location }
         for role in config.roles {
-            for listener in role.listeners {
+            for listener in role.listeners where listener.address.port != 0 {  // port 0: each gets its own
                 if let earlier = bound[listener.address] {
                     checks.sink.error(
                         "listen address \(listener.address) is already used at line \(earlier.line)",

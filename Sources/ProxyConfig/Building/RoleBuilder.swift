@@ -79,7 +79,7 @@ struct RoleBuilder {
     /// `listen ADDRESS [tls];`
     private mutating func listener(_ s: Statement) -> ListenerConfig? {
         guard let arguments = checks.arguments(s, 1...2, usage: "an address and an optional 'tls'") else { return nil }
-        let address = checks.value(arguments[0], for: "listen", ValueParsers.address)
+        let address = checks.value(arguments[0], for: "listen", ValueParsers.listenAddress)
         var tls = false
         if arguments.count == 2 {
             if arguments[1].text == "tls" {
@@ -130,7 +130,7 @@ struct RoleBuilder {
             let argument = arguments[index]
             index += 1
             if option.text == "health-port" {
-                server.healthPort = checks.value(argument, for: "health-port", ValueParsers.port)
+                server.healthPort = checks.value(argument, for: "health-port") { text throws(ValueError) in try ValueParsers.port(text) }
                 valid = valid && server.healthPort != nil
             } else {
                 server.tlsName = argument.text

@@ -54,11 +54,11 @@ enum ValueParsers {
         return value
     }
 
-    static func port(_ text: String) throws(ValueError) -> UInt16 {
+    static func port(_ text: String, allowingEphemeral: Bool = false) throws(ValueError) -> UInt16 {
         do {
-            return UInt16(try integer(text, in: 1...65535))
+            return UInt16(try integer(text, in: (allowingEphemeral ? 0 : 1)...65535))
         } catch {
-            throw ValueError(expected: "a port from 1 to 65535")
+            throw ValueError(expected: allowingEphemeral ? "a port from 0 to 65535" : "a port from 1 to 65535")
         }
     }
 
@@ -87,6 +87,16 @@ enum ValueParsers {
 
     /// `host:port`, `0.0.0.0:8080`, `[::1]:8080`, `localhost:80`; port 1–65535.
     static func address(_ text: String) throws(ValueError) -> Endpoint {
+        try address(text, allowingEphemeral: false)
+    }
+
+    /// A listening address: like `address`, and port 0 asks the kernel for a free port
+    /// (tests, or an admin listener nobody needs at a fixed place).
+    static func listenAddress(_ text: String) throws(ValueError) -> Endpoint {
+        try address(text, allowingEphemeral: true)
+    }
+
+    private static func address(_ text: String, allowingEphemeral: Bool) throws(ValueError) -> Endpoint {
         let host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -104,7 +114,7 @@ enum ValueParsers {
             }
             guard isHostName(host) else { throw ValueError(expected: addressExpectation) }
         }
-        return Endpoint(host: String(host), port: try port(String(portText)))
+        return Endpoint(host: String(host), port: try port(String(portText), allowingEphemeral: allowingEphemeral))
     }
 
     /// A DNS name or a dotted IPv4 address (an all-numeric name must be a valid IPv4 address).
