@@ -77,7 +77,7 @@ EOF
 cat >"$TMP/haproxy.cfg" <<EOF
 global
   nbthread 2
-  maxconn 20000
+  maxconn 4000
 defaults
   timeout connect 2s
   timeout client 60s
