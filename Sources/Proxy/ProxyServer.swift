@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import EventLoop
 import FailoverModel
 import Logging
@@ -6,59 +7,83 @@ import ProxyConfig
 
 /// The whole proxy for one configuration: event loops, one controller per role, and the
 /// listeners that hand accepted clients to the role's plane on the accepting loop.
-public final class ProxyServer: @unchecked Sendable {  // listeners/controllers set up before start, then read-only
+public final class ProxyServer: @unchecked Sendable {  // roles and listeners guarded by `lock`; reloads serialized by `reloadLock`
     public let group: EventLoopGroup
-    let controllers: [RoleController]
-    private var listeners: [String: [Listener]] = [:]
-    private let logger: Logger
-    private let accessLog: AccessLog?
+    let lock = NSLock()
+    let reloadLock = NSLock()
+    var roles: [RoleController]
+    var listeners: [String: [BoundListener]] = [:]
+    let logger: Logger
+    let accessLog: AccessLog?
+
+    /// The controllers of the current configuration, in file order.
+    var controllers: [RoleController] { lock.withLock { roles } }
 
     public init(configuration: ProxyConfiguration, logger: Logger, group: EventLoopGroup? = nil,
                 snapshots: [String: RoleSnapshot] = [:]) throws {
         self.logger = logger
         self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
         accessLog = try configuration.accessLog.map { try AccessLog(target: $0) }
-        controllers = try configuration.roles.map { [group = self.group, accessLog] role in
+        roles = try configuration.roles.map { [group = self.group, accessLog] role in
             try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, restoring: snapshots[role.name])
         }
     }
 
     /// Binds every listener, then starts health checks. Throws when an address cannot be bound.
     public func start() throws {
-        for controller in controllers {
-            var bound: [Listener] = []
-            for listen in controller.config.listeners {
-                let address = try AddressResolution.resolve(listen.address, what: "listen")
-                do {
-                    let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
-                        logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
-                    }) { [controller] socket, peer, loop in
-                        controller.plane(for: loop).accept(socket, peer: peer)
-                    }
-                    bound.append(listener)
-                } catch {
-                    for listener in listeners.values.flatMap({ $0 }) + bound { listener.close() }
-                    throw ProxyError.cannotListen(listen.address.description, error.description)
-                }
+        var bound: [String: [BoundListener]] = [:]
+        do {
+            for controller in controllers {
+                bound[controller.name] = try bind(controller.config.listeners.map(\.address), for: controller)
             }
-            listeners[controller.name] = bound
-            logger.info("listening", metadata: [
-                "role": .string(controller.name), "mode": .string(controller.config.mode.rawValue),
-                "addresses": .string(bound.map(\.address.description).joined(separator: ",")),
-            ])
+        } catch {
+            for listener in bound.values.flatMap({ $0 }) { listener.listener.close() }
+            throw error
         }
-        for controller in controllers { controller.start() }
+        lock.withLock { listeners = bound }
+        for controller in controllers {
+            logListening(controller, bound[controller.name] ?? [])
+            controller.start()
+        }
+    }
+
+    /// Binds `endpoints` for a role; all or nothing.
+    func bind(_ endpoints: [Endpoint], for controller: RoleController) throws(ProxyError) -> [BoundListener] {
+        var bound: [BoundListener] = []
+        for endpoint in endpoints {
+            do {
+                let address = try AddressResolution.resolve(endpoint, what: "listen")
+                let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
+                    logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
+                }) { [controller] socket, peer, loop in
+                    controller.plane(for: loop).accept(socket, peer: peer)
+                }
+                bound.append(BoundListener(endpoint: endpoint, listener: listener))
+            } catch {
+                for b in bound { b.listener.close() }
+                if let error = error as? ProxyError { throw error }
+                throw ProxyError.cannotListen(endpoint.description, "\(error)")
+            }
+        }
+        return bound
+    }
+
+    func logListening(_ controller: RoleController, _ bound: [BoundListener]) {
+        logger.info("listening", metadata: [
+            "role": .string(controller.name), "mode": .string(controller.config.mode.rawValue),
+            "addresses": .string(bound.map(\.listener.address.description).joined(separator: ",")),
+        ])
     }
 
     /// The bound addresses of a role's listeners (the real ports when the config said 0).
     public func boundAddresses(role: String) -> [SocketAddress] {
-        listeners[role]?.map(\.address) ?? []
+        lock.withLock { listeners[role]?.map(\.listener.address) ?? [] }
     }
 
     /// Stops accepting, lets open sessions finish for up to `timeout`, then closes what is
     /// left; `done` runs once everything is closed.
     public func shutdown(timeout: Duration, _ done: @escaping @Sendable () -> Void) {
-        for listener in listeners.values.flatMap({ $0 }) { listener.close() }
+        for bound in lock.withLock({ listeners.values.flatMap({ $0 }) }) { bound.listener.close() }
         for controller in controllers { controller.stop() }
         let planes = controllers.flatMap(\.planes)
         for plane in planes { plane.loop.execute { plane.beginShutdown() } }
@@ -82,6 +107,12 @@ public final class ProxyServer: @unchecked Sendable {  // listeners/controllers 
         for controller in controllers { result[controller.name] = controller.queue.sync { controller.model.active } }
         return result
     }
+}
+
+/// A listener and the configured address it serves.
+struct BoundListener {
+    let endpoint: Endpoint
+    let listener: Listener
 }
 
 extension RolePlane {

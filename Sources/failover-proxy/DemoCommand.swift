@@ -17,7 +17,7 @@ struct DemoCommand: ParsableCommand {
         let logger = Logger(label: "failover-proxy")
         let backends = try DemoBackendSet(configuration: configuration)
         let server = try startProxy(configuration, logger: logger)
-        ProcessLifecycle(server: server, shutdownTimeout: configuration.shutdownTimeout, logger: logger,
+        ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout, logger: logger,
                          onExit: { backends.stopAll() }).install()
         printError(DemoConsole.banner(configuration))
         DemoConsole(backends: backends, server: server).start()

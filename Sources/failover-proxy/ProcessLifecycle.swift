@@ -4,19 +4,23 @@ import Logging
 import Proxy
 
 /// Signals for a running proxy: SIGTERM/SIGINT stop accepting, let in-flight work finish
-/// for up to `shutdown-timeout`, then exit 0. Sources are created inside this type (not in
+/// for up to `shutdown-timeout`, then exit 0; SIGHUP reloads the configuration file (an
+/// invalid one is rejected with its diagnostics and the running configuration stays). Sources are created inside this type (not in
 /// top-level code, whose closures would be main-actor isolated) and live for the process.
 final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private let queue = DispatchQueue(label: "failover-proxy.signals")
     private var sources: [DispatchSourceSignal] = []
     private var stopping = false
     private let server: ProxyServer
-    private let shutdownTimeout: Duration
+    private var shutdownTimeout: Duration
+    private let configPath: String
     private let logger: Logger
     private let onExit: @Sendable () -> Void
 
-    init(server: ProxyServer, shutdownTimeout: Duration, logger: Logger, onExit: @escaping @Sendable () -> Void = {}) {
+    init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger,
+         onExit: @escaping @Sendable () -> Void = {}) {
         self.server = server
+        self.configPath = configPath
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
         self.onExit = onExit
@@ -33,11 +37,29 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
         }
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hup.setEventHandler { [logger] in
-            logger.warning("SIGHUP: configuration reload is not implemented yet; the running configuration stays")
-        }
+        hup.setEventHandler { [self] in reload() }
         hup.resume()
         sources.append(hup)
+    }
+
+    private func reload() {
+        guard !stopping else { return }
+        logger.notice("reloading", metadata: ["config": .string(configPath)])
+        let loaded = ConfigLoader.load(path: configPath, preflight: true)
+        for diagnostic in loaded.diagnostics {
+            logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(diagnostic.description)")
+        }
+        guard let configuration = loaded.configuration else {
+            logger.error("reload rejected: the configuration has errors; the running configuration stays")
+            return
+        }
+        do {
+            let changes = try server.reload(configuration)
+            shutdownTimeout = configuration.shutdownTimeout
+            logger.notice("reloaded", metadata: ["changes": .string(changes.isEmpty ? "none" : changes.joined(separator: "; "))])
+        } catch {
+            logger.error("reload rejected; the running configuration stays", metadata: ["error": .string("\(error)")])
+        }
     }
 
     private func stop(signal sig: Int32) {

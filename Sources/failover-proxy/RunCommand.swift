@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
         let configuration = try loadForRunning(options.config)
         let logger = Logger(label: "failover-proxy")
         let server = try startProxy(configuration, logger: logger)
-        ProcessLifecycle(server: server, shutdownTimeout: configuration.shutdownTimeout, logger: logger).install()
+        ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout, logger: logger).install()
         dispatchMain()
     }
 }

@@ -36,37 +36,10 @@ import Glibc
         #expect(h.waitForActive("primary"))
         let client = try TestClient(port: h.port, timeoutSeconds: 60)
         #expect(client.readLine() == "primary")
-        let total = 256 << 20
-        let sentSum = ChecksumBox()
-        let sender = Thread {
-            var generator = SeededBytes(seed: 42)
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            var sum = Fnv1a()
-            var sent = 0
-            while sent < total {
-                generator.fill(&chunk)
-                sum.add(chunk)
-                guard (try? client.send(chunk)) != nil else { break }
-                sent += chunk.count
-            }
-            client.shutdownWrite()
-            sentSum.set(sum.value, sent)
-        }
-        sender.start()
-        var received = 0
-        var sum = Fnv1a()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            sum.add(chunk[0..<n])
-            received += n
-        }
-        #expect(eventually(timeout: 30) { sentSum.get() != nil })
-        #expect(sentSum.get()?.count == total)
-        #expect(received == total)
-        #expect(sentSum.get()?.sum == sum.value)
+        let result = BulkEcho.run(client, bytes: 256 << 20)
+        #expect(result.sent == 256 << 20)
+        #expect(result.received == 256 << 20)
+        #expect(result.sentChecksum == result.receivedChecksum)
     }
 
     @Test func thousandConcurrentConnectionsAllServedAndEveryFDReleased() throws {

@@ -8,11 +8,12 @@ import ProxyConfig
 /// and publishes the active server to every loop's `RolePlane`. Glue, no policy: every
 /// decision is the model's; this type only feeds it inputs and carries out its events.
 final class RoleController: @unchecked Sendable {  // mutable state confined to `queue`
-    let config: RoleConfig
+    /// Replaced by a reload (on `queue`).
+    var config: RoleConfig
     let queue: DispatchQueue
-    private(set) var model: RoleModel
-    private var targets: [String: ServerTarget]
-    private var checkers: [String: HealthChecker] = [:]
+    var model: RoleModel
+    var targets: [String: ServerTarget]
+    var checkers: [String: HealthChecker] = [:]
     private(set) var lastChecks: [String: CheckResult] = [:]
     private(set) var planes: [RolePlane] = []
     private let group: EventLoopGroup
@@ -66,7 +67,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         }
     }
 
-    private func startChecker(for server: String) {
+    func startChecker(for server: String) {
         guard let target = targets[server] else { return }
         let checker = HealthChecker(server: server, target: target, health: config.health, loop: group.next()) { [weak self] result in
             guard let self else { return }
@@ -115,12 +116,17 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     }
 
     private func publish(_ event: FailoverEvent) {
-        let route = model.active.flatMap { active in targets[active].map { Route(server: active, address: $0.data) } }
         let handover: Handover = event.reason == .failure
             ? (config.onFailover == .close ? .closeNow : .keep)
             : .drain(config.drainTimeout)
+        publishRoute(lost: event.from, handover: handover)
+    }
+
+    /// Sends the model's active server to every loop; sessions on `lost` are handed over.
+    func publishRoute(lost: String?, handover: Handover) {
+        let route = model.active.flatMap { active in targets[active].map { Route(server: active, address: $0.data) } }
         for plane in planes {
-            plane.loop.execute { plane.update(route: route, lost: event.from, handover: handover) }
+            plane.loop.execute { plane.update(route: route, lost: lost, handover: handover) }
         }
     }
 }

@@ -8,7 +8,8 @@ import ProxyConfig
 /// Everything happens on `loop`: no lock.
 final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     let loop: EventLoop
-    let config: RoleConfig
+    /// Replaced by a reload; read by new sessions.
+    var config: RoleConfig
     unowned let controller: RoleController
     let accessLog: AccessLog?
     private(set) var route: Route?

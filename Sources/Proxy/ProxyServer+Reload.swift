@@ -1,0 +1,95 @@
+import EventLoop
+import Foundation
+import ProxyConfig
+
+extension ProxyServer {
+    /// Applies a new configuration without dropping established sessions (SIGHUP).
+    ///
+    /// Everything that can fail (resolving addresses, binding new listeners) happens first;
+    /// on failure nothing changes and the error says why. Then: new roles start, removed roles
+    /// stop accepting and checking (their open sessions run to their end), changed roles are
+    /// reconfigured in place (health of unchanged servers kept), listeners added and removed.
+    /// Settings that need a restart (`workers`, `access-log`, `admin`) are reported.
+    public func reload(_ configuration: ProxyConfiguration) throws(ProxyError) -> [String] {
+        reloadLock.lock()
+        defer { reloadLock.unlock() }
+        let current = Dictionary(uniqueKeysWithValues: controllers.map { ($0.name, $0) })
+        let currentListeners = lock.withLock { listeners }
+
+        // 1. Prepare: may fail, changes nothing visible.
+        var prepared: [(RoleConfig, RoleController, targets: [String: ServerTarget], added: [BoundListener])] = []
+        do {
+            for role in configuration.roles {
+                var targets: [String: ServerTarget] = [:]
+                for server in role.servers { targets[server.name] = try AddressResolution.target(for: server) }
+                let controller: RoleController
+                if let existing = current[role.name] {
+                    controller = existing
+                } else {
+                    controller = try wrap { try RoleController(config: role, group: group, logger: logger, accessLog: accessLog) }
+                }
+                let have = Set((currentListeners[role.name] ?? []).map { $0.endpoint })
+                let wanted: [Endpoint] = role.listeners.map { $0.address }.filter { !have.contains($0) }
+                let added = try bind(wanted, for: controller)
+                prepared.append((role, controller, targets, added))
+            }
+        } catch let error as ProxyError {
+            for p in prepared { for b in p.added { b.listener.close() } }
+            throw error
+        } catch {
+            for p in prepared { for b in p.added { b.listener.close() } }
+            throw ProxyError(description: "\(error)")
+        }
+
+        // 2. Commit.
+        var summary: [String] = []
+        var newListeners: [String: [BoundListener]] = [:]
+        for (role, controller, targets, added) in prepared {
+            let wanted = Set(role.listeners.map(\.address))
+            let kept = (currentListeners[role.name] ?? []).filter { wanted.contains($0.endpoint) }
+            for gone in (currentListeners[role.name] ?? []) where !wanted.contains(gone.endpoint) {
+                gone.listener.close()
+                summary.append("role \(role.name): stopped listening on \(gone.endpoint)")
+            }
+            newListeners[role.name] = kept + added
+            if let old = current[role.name] {
+                if old.config.withoutLocations != role.withoutLocations {
+                    controller.reconfigure(to: role, targets: targets)
+                    summary.append("role \(role.name): reconfigured")
+                }
+            } else {
+                controller.start()
+                summary.append("role \(role.name): added")
+            }
+            if !added.isEmpty { logListening(controller, added) }
+        }
+        let kept = Set(configuration.roles.map(\.name))
+        for (name, controller) in current where !kept.contains(name) {
+            for bound in currentListeners[name] ?? [] { bound.listener.close() }
+            controller.stop()
+            summary.append("role \(name): removed (open sessions run to their end)")
+        }
+        lock.withLock {
+            roles = prepared.map(\.1)
+            listeners = newListeners
+        }
+        return summary
+    }
+
+    private func wrap<T>(_ body: () throws -> T) throws(ProxyError) -> T {
+        do { return try body() } catch let error as ProxyError { throw error } catch { throw ProxyError(description: "\(error)") }
+    }
+}
+
+extension RoleConfig {
+    /// The settings alone: two configurations that differ only in layout compare equal.
+    var withoutLocations: RoleConfig {
+        var copy = self
+        let origin = SourceLocation(line: 0, column: 0)
+        copy.location = origin
+        copy.databaseLocation = databaseLocation.map { _ in origin }
+        copy.listeners = listeners.map { var l = $0; l.location = origin; return l }
+        copy.servers = servers.map { var s = $0; s.location = origin; return s }
+        return copy
+    }
+}

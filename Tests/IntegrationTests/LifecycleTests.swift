@@ -1,0 +1,131 @@
+import DemoBackends
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Signals on the real executable: SIGTERM drains and exits 0, SIGHUP reloads.
+@Suite(.serialized) struct LifecycleTests {
+    static func config(servers: [(String, UInt16)], extra: String = "") -> String {
+        """
+        shutdown-timeout 5s;
+        role r {
+            listen 127.0.0.1:0;
+            mode tcp;
+            hold 3s;
+            \(extra)
+            health { interval 200ms; timeout 300ms; rise 1; fall 1; }
+        \(servers.map { "    server \($0.0) 127.0.0.1:\($0.1);" }.joined(separator: "\n"))
+        }
+
+        """
+    }
+
+    @Test func sigtermLetsAnInFlightSlowResponseFinishRefusesNewConnectionsAndExitsZero() throws {
+        let slow = try SlowReplyServer(delay: 1.0)
+        defer { slow.stop() }
+        let proxy = try RunningProxy(config: Self.config(servers: [("slow", slow.port)]))
+        let port = try proxy.port(role: "r")
+        #expect(proxy.waitForLog("to=slow"))
+        let client = try TestClient(port: port)
+        try client.send("work\n")
+        usleep(200_000)  // the request is with the server now
+        proxy.process.signal(SIGTERM)
+        #expect(proxy.waitForLog("msg=\"shutting down\""))
+        // New connections are refused once the listener is closed.
+        #expect(eventually(timeout: 5) { (try? TestClient(port: port, timeoutSeconds: 1)) == nil })
+        #expect(client.readLine() == "done")  // the in-flight reply still arrives
+        #expect(proxy.process.wait(timeout: 10) == 0)
+        #expect(proxy.process.stderr.contains("msg=stopped"))
+    }
+
+    @Test func sighupReloadKeepsATransferInFlightAndAddsAServer() throws {
+        let primary = DemoServer(name: "primary", kind: .tcp)
+        let secondary = DemoServer(name: "secondary", kind: .tcp)
+        try primary.start()
+        try secondary.start()
+        defer { primary.stop(); secondary.stop() }
+        let proxy = try RunningProxy(config: Self.config(servers: [("primary", primary.port)]))
+        let port = try proxy.port(role: "r")
+        #expect(proxy.waitForLog("to=primary"))
+
+        let client = try TestClient(port: port, timeoutSeconds: 60)
+        #expect(client.readLine() == "primary")
+        let newConfig = Self.config(servers: [("primary", primary.port), ("secondary", secondary.port)])
+        let result = BulkEcho.run(client, bytes: 256 << 20) {
+            try? proxy.rewriteConfig(newConfig)
+            proxy.process.signal(SIGHUP)
+        }
+        #expect(result.sent == 256 << 20)
+        #expect(result.received == 256 << 20)
+        #expect(result.sentChecksum == result.receivedChecksum)
+        #expect(proxy.waitForLog("msg=reloaded"))
+        #expect(proxy.waitForLog("server=secondary state=up"))
+
+        primary.stop()  // the role fails over to the server the reload added
+        #expect(proxy.waitForLog("to=secondary"))
+        let after = try TestClient(port: port)
+        #expect(after.readLine() == "secondary")
+        proxy.process.signal(SIGTERM)
+        #expect(proxy.process.wait(timeout: 10) == 0)
+    }
+
+    @Test func sighupWithAnInvalidConfigKeepsTheRunningOne() throws {
+        let primary = DemoServer(name: "primary", kind: .tcp)
+        try primary.start()
+        defer { primary.stop() }
+        let proxy = try RunningProxy(config: Self.config(servers: [("primary", primary.port)]))
+        let port = try proxy.port(role: "r")
+        #expect(proxy.waitForLog("to=primary"))
+        try proxy.rewriteConfig("role r {\n    listen 127.0.0.1:0;\n    mode udp;\n}\n")
+        proxy.process.signal(SIGHUP)
+        #expect(proxy.waitForLog("reload rejected"))
+        #expect(proxy.process.stderr.contains("proxy.conf:3:10: error: invalid value 'udp' for 'mode'"))
+        let client = try TestClient(port: port)
+        #expect(client.readLine() == "primary")
+        proxy.process.signal(SIGTERM)
+        #expect(proxy.process.wait(timeout: 10) == 0)
+    }
+}
+
+/// Reads a line from each connection, waits `delay`, answers "done" and closes.
+/// Connections that send nothing (health checks) are closed when the peer closes.
+final class SlowReplyServer: @unchecked Sendable {
+    let port: UInt16
+    private let listenFD: Int32
+
+    init(delay: TimeInterval) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        listenFD = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+                bind(fd, p, len); listen(fd, 64); return getsockname(fd, p, &len)
+            }
+        }
+        port = UInt16(bigEndian: addr.sin_port)
+        Thread {
+            while true {
+                let conn = accept(fd, nil, nil)
+                if conn < 0 { return }
+                Thread {
+                    var byte: UInt8 = 0
+                    while recv(conn, &byte, 1, 0) == 1 {
+                        if byte == 10 {
+                            Thread.sleep(forTimeInterval: delay)
+                            _ = "done\n".withCString { send(conn, $0, 5, Int32(MSG_NOSIGNAL)) }
+                            break
+                        }
+                    }
+                    close(conn)
+                }.start()
+            }
+        }.start()
+    }
+
+    func stop() { shutdown(listenFD, Int32(SHUT_RDWR)); close(listenFD) }
+}
