@@ -16,8 +16,11 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     var checkers: [String: HealthChecker] = [:]
     private(set) var lastChecks: [String: CheckResult] = [:]
     private(set) var planes: [RolePlane] = []
-    private let group: EventLoopGroup
-    private let logger: Logger
+    let group: EventLoopGroup
+    let logger: Logger
+    /// Bumped on every feed connect/loss, so a stale "still lost?" check does nothing.
+    var feedGeneration = 0
+    private var feed: EventFeedClient?
     private var observers: [@Sendable ([ModelEvent]) -> Void] = []
 
     var name: String { config.name }
@@ -52,6 +55,11 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// or at the start-up deadline (one interval + timeout), whichever comes first.
     func start() {
         queue.async { [self] in
+            do {
+                feed = try startFeed()
+            } catch let error as ProxyError {
+                logger.error("event feed not started", metadata: ["error": .string(error.description)])
+            } catch {}
             for server in model.servers { startChecker(for: server.name) }
             let deadline = config.health.interval + config.health.timeout
             queue.asyncAfter(deadline: .now() + deadline.dispatchInterval) { [self] in
@@ -62,6 +70,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
 
     func stop() {
         queue.async { [self] in
+            feed?.stop()
+            feed = nil
             for checker in checkers.values { checker.stop() }
             checkers = [:]
         }

@@ -1,0 +1,76 @@
+import Dispatch
+import EventLoop
+import FailoverModel
+import Logging
+import ProxyConfig
+
+extension RoleController {
+    /// Subscribes to the role's `events` feed, when it has one. While the feed is connected
+    /// it is the authority: the model moves the role on its own only when the active server
+    /// fails. When the feed is lost for one health `interval`, the proxy decides alone again.
+    func startFeed() throws(ProxyError) -> EventFeedClient? {
+        guard let url = config.events else { return nil }
+        guard !url.isTLS else {
+            throw ProxyError(description: "role '\(name)': an https event feed needs TLS support, which this build does not have yet")
+        }
+        let address = try AddressResolution.resolve(url.address, what: "events")
+        let handler = EventFeedClient.Handler(
+            connected: { [weak self] in
+                guard let self else { return }
+                queue.async { self.feedConnected() }
+            },
+            disconnected: { [weak self] reason in
+                guard let self else { return }
+                queue.async { self.feedLost(reason) }
+            },
+            event: { [weak self] event in
+                guard let self else { return }
+                queue.async { self.feedEvent(event) }
+            }
+        )
+        let client = EventFeedClient(url: url, address: address, loop: group.next(),
+                                     connectTimeout: config.connectTimeout, handler: handler)
+        client.start()
+        return client
+    }
+
+    private func feedConnected() {
+        feedGeneration += 1
+        logger.notice("event feed connected; it decides where the role runs", metadata: ["feed": .string(config.events?.text ?? "")])
+        apply(model.setFeedAuthority(true, at: WallClock.now()))
+    }
+
+    private func feedLost(_ reason: String) {
+        feedGeneration += 1
+        let generation = feedGeneration
+        logger.warning("event feed lost", metadata: ["reason": .string(reason)])
+        queue.asyncAfter(deadline: .now() + config.health.interval.dispatchInterval) { [self] in
+            guard generation == feedGeneration, model.isFeedAuthoritative else { return }
+            logger.warning("event feed still lost after one interval; the proxy decides with its own model")
+            apply(model.setFeedAuthority(false, at: WallClock.now()))
+        }
+    }
+
+    private func feedEvent(_ event: SSEParser.Event) {
+        guard event.type == "failover" || event.type == "message" else { return }  // health events are informative
+        guard let failover = FeedEvent.failover(from: event.data) else {
+            if event.type == "failover" {
+                logger.warning("malformed failover event ignored", metadata: ["data": .string(String(event.data.prefix(200)))])
+            }
+            return
+        }
+        guard failover.role == name else {
+            logger.debug("event for another role ignored", metadata: ["for": .string(failover.role)])
+            return
+        }
+        guard let to = failover.to, let server = model.server(named: to) else {
+            logger.warning("failover event names an unknown server; ignored", metadata: ["to": .string(failover.to ?? "")])
+            return
+        }
+        let events = model.applyFailoverEvent(to: to, at: WallClock.now())
+        if events.isEmpty && model.active != to {
+            logger.warning("failover event ignored", metadata: ["to": .string(to), "state": .string(server.state.rawValue)])
+        }
+        apply(events)
+    }
+}

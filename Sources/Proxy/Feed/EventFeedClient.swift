@@ -1,0 +1,164 @@
+import EventLoop
+import HTTP1
+import ProxyConfig
+
+/// Subscribes to a Server-Sent Events feed (`events URL`) on one loop and reports what
+/// arrives: connected (a `200` head), each event, and disconnections. Reconnects forever
+/// with jittered exponential backoff (from the feed's `retry:` if it set one, at most 10 s),
+/// sending `Last-Event-ID` so the feed can replay what was missed.
+final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
+    struct Handler: Sendable {
+        var connected: @Sendable () -> Void
+        var disconnected: @Sendable (_ reason: String) -> Void
+        var event: @Sendable (SSEParser.Event) -> Void
+    }
+
+    private let url: HTTPURL
+    private let address: SocketAddress
+    private let loop: EventLoop
+    private let connectTimeout: Duration
+    private let handler: Handler
+    private var connection: StreamConnection?
+    private var attempt: ConnectAttempt?
+    private var reconnectTimer: TimerHandle?
+    private var responseParser = HTTPResponseParser()
+    private var headBytes: [UInt8] = []
+    private var chunked: ChunkedDecoder?
+    private var sse = SSEParser()
+    private var streaming = false
+    private var stopped = false
+    private var failures = 0
+    private(set) var lastEventID: String?
+
+    /// The largest response head accepted from a feed.
+    private static let maxHead = 16 * 1024
+
+    init(url: HTTPURL, address: SocketAddress, loop: EventLoop, connectTimeout: Duration, handler: Handler) {
+        self.url = url
+        self.address = address
+        self.loop = loop
+        self.connectTimeout = connectTimeout
+        self.handler = handler
+    }
+
+    func start() { loop.execute { self.connect() } }
+
+    func stop() {
+        loop.execute { [self] in
+            stopped = true
+            reconnectTimer?.cancel()
+            attempt?.cancel()
+            connection?.close()
+        }
+    }
+
+    private func connect() {
+        guard !stopped else { return }
+        attempt = Connector.connect(to: address, on: loop, timeout: connectTimeout) { [self] result in
+            attempt = nil
+            switch result {
+            case .success(let socket): subscribe(over: socket)
+            case .failure(let error): lost("connect: \(error)")
+            }
+        }
+    }
+
+    private func subscribe(over socket: Socket) {
+        guard !stopped else { socket.close(); return }
+        let connection = StreamConnection(socket: socket, loop: loop)
+        self.connection = connection
+        responseParser = HTTPResponseParser()
+        headBytes = []
+        chunked = nil
+        sse = SSEParser()
+        connection.start(onReadable: { [self] in readable() })
+        var request = "GET \(url.path) HTTP/1.1\r\nHost: \(url.address)\r\nAccept: text/event-stream\r\n"
+            + "Cache-Control: no-cache\r\nUser-Agent: failover-proxy-feed\r\n"
+        if let lastEventID { request += "Last-Event-ID: \(lastEventID)\r\n" }
+        request += "\r\n"
+        if case .written(let n) = connection.write(Array(request.utf8)), n == request.utf8.count { return }
+        lost("could not send the subscription request")
+    }
+
+    private func readable() {
+        guard let connection else { return }
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        for _ in 0..<16 {  // bounded per wake-up: the source fires again while data waits
+            let result = buffer.withUnsafeMutableBytes { connection.read(into: $0) }
+            switch result {
+            case .bytes(let n):
+                guard received(buffer[0..<n]) else { return }
+            case .wouldBlock: return
+            case .eof: return lost("the feed closed the connection")
+            case .error(let error): return lost("\(error)")
+            }
+        }
+    }
+
+    /// False once the connection was given up.
+    private func received(_ bytes: ArraySlice<UInt8>) -> Bool {
+        if streaming { return body(bytes) }
+        headBytes.append(contentsOf: bytes)
+        let parsed = headBytes.withUnsafeBytes { responseParser.parse($0, requestMethod: .get) }
+        switch parsed {
+        case .needMore:
+            if headBytes.count > Self.maxHead { lost("response head too large"); return false }
+            return true
+        case .error(let error):
+            lost("malformed response head: \(error)")
+            return false
+        case .complete(let head, let length):
+            guard head.status == 200 else { lost("the feed answered \(head.status)"); return false }
+            switch head.framing {
+            case .chunked: chunked = ChunkedDecoder()
+            case .untilClose, .contentLength: break
+            case .none: lost("the feed answered without a body"); return false
+            }
+            streaming = true
+            failures = 0
+            handler.connected()
+            let rest = Array(headBytes[length...])
+            headBytes = []
+            return body(rest[...])
+        }
+    }
+
+    private func body(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var data: [UInt8] = []
+        if chunked != nil {
+            do {
+                try bytes.withUnsafeBytes { try chunked!.decode($0, into: &data) }
+            } catch {
+                lost("bad chunked framing from the feed")
+                return false
+            }
+        }
+        let events = chunked != nil ? sse.consume(data) : sse.consume(bytes)
+        for event in events {
+            if let id = event.id { lastEventID = id }
+            handler.event(event)
+        }
+        if let id = sse.lastEventID { lastEventID = id }
+        return true
+    }
+
+    private func lost(_ reason: String) {
+        connection?.close()
+        connection = nil
+        let wasStreaming = streaming
+        streaming = false
+        guard !stopped else { return }
+        if wasStreaming { handler.disconnected(reason) }
+        failures += 1
+        let delay = Self.backoff(failures: failures, retryMilliseconds: sse.retryMilliseconds)
+        reconnectTimer = loop.scheduleTimer(after: delay) { [self] in connect() }
+        if !wasStreaming && failures == 1 { handler.disconnected(reason) }
+    }
+
+    /// Exponential from 100 ms (or the feed's `retry:`), capped at 10 s, with jitter in [d/2, d].
+    static func backoff(failures: Int, retryMilliseconds: Int?) -> Duration {
+        let base = Double(retryMilliseconds ?? 100)
+        let exponential = min(10_000, base * Double(1 << min(failures - 1, 16)))
+        return .milliseconds(Int(exponential * Double.random(in: 0.5...1.0)))
+    }
+}
