@@ -33,12 +33,9 @@ extension ProxyServer {
                 let added = try bind(wanted, for: controller)
                 prepared.append((role, controller, targets, added))
             }
-        } catch let error as ProxyError {
-            for p in prepared { for b in p.added { b.listener.close() } }
-            throw error
         } catch {
             for p in prepared { for b in p.added { b.listener.close() } }
-            throw ProxyError(description: "\(error)")
+            throw error
         }
 
         // 2. Commit.

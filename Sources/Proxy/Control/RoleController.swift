@@ -57,9 +57,9 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         queue.async { [self] in
             do {
                 feed = try startFeed()
-            } catch let error as ProxyError {
-                logger.error("event feed not started", metadata: ["error": .string(error.description)])
-            } catch {}
+            } catch {
+                logger.error("event feed not started", metadata: ["error": .string("\(error)")])
+            }
             for server in model.servers { startChecker(for: server.name) }
             let deadline = config.health.interval + config.health.timeout
             queue.asyncAfter(deadline: .now() + deadline.dispatchInterval) { [self] in
