@@ -52,6 +52,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The system's OpenSSL (libssl-dev) and zlib (zlib1g-dev), found by pkg-config.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // TLS engine over non-blocking sockets, driven by the event loop.
+        .target(name: "TLS", dependencies: ["COpenSSL", "EventLoop"]),
+        // Streaming gzip for HTTP responses.
+        .target(name: "Gzip", dependencies: ["CZlib"]),
         // Stand-in servers for `demo` and the integration tests (thread per connection; not the product).
         .target(name: "DemoBackends"),
         .executableTarget(
@@ -70,6 +77,8 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop"]),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),
         // Real sockets on 127.0.0.1 and the real executable: what an operator sees.
         .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "DemoBackends", "FailoverModel", "ProxyConfig"]),

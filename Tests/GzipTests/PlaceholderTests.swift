@@ -1,0 +1,3 @@
+import Testing
+@testable import Gzip
+@Test func placeholder() { #expect(true) }
