@@ -7,15 +7,15 @@ import Musl
 /// Minimal blocking IPv4 loopback sockets for the demo and test backends.
 /// Backends are not the product: a thread per connection keeps them obviously correct,
 /// independent of the event loop they are used to test.
-enum BlockingSocket {
-    struct Failure: Error, CustomStringConvertible {
+public enum BlockingSocket {
+    public struct Failure: Error, CustomStringConvertible {
         let call: String
         let code: Int32
-        var description: String { "\(call): \(String(cString: strerror(code)))" }
+        public var description: String { "\(call): \(String(cString: strerror(code)))" }
     }
 
     /// Binds and listens on 127.0.0.1:port (0 = ephemeral); returns the fd and the bound port.
-    static func listen(host: String = "127.0.0.1", port: UInt16, backlog: Int32 = 1024) throws -> (fd: Int32, port: UInt16) {
+    public static func listen(host: String = "127.0.0.1", port: UInt16, backlog: Int32 = 1024) throws -> (fd: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket", code: errno) }
         var one: Int32 = 1
@@ -37,7 +37,7 @@ enum BlockingSocket {
     }
 
     /// Connects to host:port; returns the connected fd.
-    static func connect(host: String = "127.0.0.1", port: UInt16) throws -> Int32 {
+    public static func connect(host: String = "127.0.0.1", port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket", code: errno) }
         var addr = sockaddr_in()

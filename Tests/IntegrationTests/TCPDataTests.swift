@@ -105,18 +105,9 @@ final class HalfClosingServer: @unchecked Sendable {  // guarded by `lock`
     private var data: [UInt8] = []
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, bound) = try BlockingSocket.listen(port: 0)
         listenFD = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-                bind(fd, p, len); listen(fd, 64); return getsockname(fd, p, &len)
-            }
-        }
-        port = UInt16(bigEndian: addr.sin_port)
+        port = bound
         Thread { [self] in
             while true {
                 let conn = accept(fd, nil, nil)

@@ -1,3 +1,4 @@
+import DemoBackends
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -17,22 +18,8 @@ final class FeedServer: @unchecked Sendable {  // guarded by `lock`
     deinit { stop() }
 
     func start() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let rc = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-                guard bind(fd, p, len) == 0, listen(fd, 16) == 0 else { return -1 }
-                return getsockname(fd, p, &len)
-            }
-        }
-        guard rc == 0 else { close(fd); throw TestFailure("feed server bind failed") }
-        lock.withLock { listenFD = fd; port = UInt16(bigEndian: addr.sin_port) }
+        let (fd, bound) = try BlockingSocket.listen(port: port, backlog: 16)
+        lock.withLock { listenFD = fd; port = bound }
         Thread { [self] in acceptLoop(fd) }.start()
     }
 

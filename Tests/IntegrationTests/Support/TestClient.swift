@@ -1,3 +1,4 @@
+import DemoBackends
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -9,15 +10,7 @@ final class TestClient: @unchecked Sendable {  // used by one test thread at a t
     private var buffered: [UInt8] = []
 
     init(port: UInt16, host: String = "127.0.0.1", timeoutSeconds: Int = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        inet_pton(AF_INET, host, &addr.sin_addr)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { let e = errno; close(fd); throw TestFailure("connect to \(port): \(String(cString: strerror(e)))") }
+        fd = try BlockingSocket.connect(host: host, port: port)
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
