@@ -1,0 +1,114 @@
+import DemoBackends
+import Foundation
+import Synchronization
+import ProxyConfig
+import Testing
+
+/// What clients see of failures: retried when that is safe, otherwise the exact status.
+@Suite(.serialized) struct HTTPFailoverTests {
+    /// Four keep-alive clients run a bounded loop of GETs (each takes ~10 ms at the backend,
+    /// so some are always in flight); the primary crashes mid-run (connections reset,
+    /// connects refused). Every request must be answered 200, by one server or the other.
+    @Test func primaryCrashMidRunCostsNoRequest() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"])
+        defer { fixture.stop() }
+        let perClient = 150
+        let answered = Atomic<Int>(0)
+        let failed = Mutex<[String]>([])
+        let servedBy = Mutex<[String: Int]>([:])
+        let group = DispatchGroup()
+        for c in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                var client: HTTPTestClient? = nil
+                for i in 0..<perClient {
+                    do {
+                        if client == nil { client = try HTTPTestClient(port: fixture.port, timeoutSeconds: 15) }
+                        guard let response = client!.get("/slow/10?c=\(c)&i=\(i)") else {
+                            failed.withLock { $0.append("c\(c) i\(i): no response") }
+                            client = nil
+                            continue
+                        }
+                        if response.status == 200 {
+                            answered.add(1, ordering: .relaxed)
+                            let server = response.header("x-served-by").first ?? "?"
+                            servedBy.withLock { $0[server, default: 0] += 1 }
+                        } else {
+                            failed.withLock { $0.append("c\(c) i\(i): \(response.status)") }
+                        }
+                        if response.header("connection") == ["close"] { client = nil }
+                    } catch {
+                        failed.withLock { $0.append("c\(c) i\(i): \(error)") }
+                        client = nil
+                    }
+                }
+            }.start()
+        }
+        // Crash the primary once the run is well under way.
+        #expect(waitUntil(timeout: 30) { answered.load(ordering: .relaxed) >= 150 })
+        fixture.backend("primary").stop()
+        #expect(group.wait(timeout: .now() + 90) == .success)
+        let failures = failed.withLock { $0 }
+        #expect(failures.isEmpty, "\(failures.count) failed: \(failures.prefix(10))")
+        #expect(answered.load(ordering: .relaxed) == 4 * perClient)
+        let counts = servedBy.withLock { $0 }
+        #expect((counts["primary"] ?? 0) > 0)
+        #expect((counts["secondary"] ?? 0) > 0)
+    }
+
+    @Test func noServerIsHeldThen503WithRetryAfter() throws {
+        let fixture = try HTTPProxyFixture { $0.hold = .milliseconds(300) }
+        defer { fixture.stop() }
+        fixture.backend("primary").stop()
+        #expect(waitUntil { fixture.proxy.activeServers()["web"] == .some(nil) })
+        let client = try fixture.client(timeoutSeconds: 5)
+        let response = try #require(client.get("/"))
+        #expect(response.status == 503)
+        #expect(!response.header("retry-after").isEmpty)
+        #expect(response.header("connection") == ["close"])
+    }
+
+    @Test func upstreamGarbageIs502() throws {
+        let fixture = try HTTPProxyFixture()
+        defer { fixture.stop() }
+        let client = try fixture.client(timeoutSeconds: 5)
+        let response = try #require(client.get("/garbage"))
+        #expect(response.status == 502)
+        #expect(response.header("connection") == ["close"])
+    }
+
+    @Test func upstreamSilenceIs504() throws {
+        let fixture = try HTTPProxyFixture { $0.idleTimeout = .milliseconds(500) }
+        defer { fixture.stop() }
+        let client = try fixture.client(timeoutSeconds: 5)
+        let response = try #require(client.get("/silent"))
+        #expect(response.status == 504)
+        #expect(fixture.requests().map(\.target) == ["/silent"])  // sent once, not retried
+    }
+
+    @Test func nonIdempotentRequestIsNotRetriedAfterItWasSent() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"])
+        defer { fixture.stop() }
+        let client = try fixture.client(timeoutSeconds: 10)
+        client.send("POST /slow/500 HTTP/1.1\r\nHost: t\r\nContent-Length: 20000\r\n\r\n" + String(repeating: "p", count: 20000))
+        #expect(waitUntil { fixture.requests("primary").count == 1 })
+        fixture.backend("primary").stop()
+        let response = try #require(client.readResponse())
+        #expect(response.status == 502)
+        #expect(fixture.requests("secondary").isEmpty)
+    }
+
+    @Test func connectFailureIsRetriedOnTheNewActiveServer() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"]) {
+            $0.health = HealthConfig(path: "/health", interval: .seconds(3600), timeout: .milliseconds(300), rise: 1, fall: 1)
+        }
+        defer { fixture.stop() }
+        // Checks are hourly: only the refused connect can tell the proxy the primary is gone.
+        fixture.backend("primary").stop()
+        let client = try fixture.client(timeoutSeconds: 10)
+        let response = try #require(client.get("/after-crash"))
+        #expect(response.status == 200)
+        #expect(response.header("x-served-by") == ["secondary"])
+    }
+}
