@@ -47,6 +47,9 @@ public final class RecordingHTTPServer: Sendable {
         var open: Set<Int32> = []
         var accepted = 0
         var requests: [Request] = []
+        var healthy = true
+        /// Connections that carried a request other than a health check and are still open.
+        var openData: Set<Int> = []
     }
 
     public init(name: String) { self.name = name }
@@ -57,6 +60,13 @@ public final class RecordingHTTPServer: Sendable {
     public var connectionsAccepted: Int { state.withLock { $0.accepted } }
     /// Every request received so far (health checks to `/health` excluded).
     public var requests: [Request] { state.withLock { $0.requests } }
+    /// Open connections that carried a request other than a health check.
+    public var openDataConnections: Int { state.withLock { $0.openData.count } }
+    /// While false, `/health` answers 503.
+    public var healthy: Bool {
+        get { state.withLock { $0.healthy } }
+        set { state.withLock { $0.healthy = newValue } }
+    }
 
     public func start() throws {
         let (fd, bound) = try BlockingSocket.listen(port: port)
@@ -96,7 +106,7 @@ public final class RecordingHTTPServer: Sendable {
             guard let id else { close(fd); return }
             let thread = Thread { [self] in
                 serve(fd, connection: id)
-                state.withLock { _ = $0.open.remove(fd) }
+                state.withLock { _ = $0.open.remove(fd); _ = $0.openData.remove(id) }
                 close(fd)
             }
             thread.stackSize = 512 * 1024
@@ -119,7 +129,8 @@ public final class RecordingHTTPServer: Sendable {
             func field(_ n: String) -> String? { fields.first { $0.0 == n }?.1 }
             if target == "/health" {
                 guard reader.skipBody(fields: fields, fd: fd) else { return }
-                guard BlockingSocket.writeAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n".utf8)) else { return }
+                let reply = state.withLock { $0.healthy } ? "200 OK\r\nContent-Length: 3\r\n\r\nok\n" : "503 Unavailable\r\nContent-Length: 0\r\n\r\n"
+                guard BlockingSocket.writeAll(fd, Array("HTTP/1.1 \(reply)".utf8)) else { return }
                 continue
             }
             if field("expect")?.lowercased() == "100-continue" {
@@ -128,7 +139,7 @@ public final class RecordingHTTPServer: Sendable {
             guard let body = reader.readBody(fields: fields) else { return }
             let request = Request(head: head, method: method, target: target, rawBody: body.raw,
                                   bodyLength: body.checksum.count, bodyChecksum: body.checksum.digest, connection: connection)
-            state.withLock { $0.requests.append(request) }
+            state.withLock { $0.requests.append(request); $0.openData.insert(connection) }
             let close = field("connection")?.lowercased().contains("close") == true
             if field("upgrade") != nil {
                 let reply = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: \(field("upgrade")!)\r\n\r\n"

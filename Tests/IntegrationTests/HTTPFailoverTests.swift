@@ -116,4 +116,33 @@ import Testing
         #expect(response.status == 200)
         #expect(response.header("x-served-by") == ["secondary"])
     }
+
+    @Test func failoverClosesTheOldServersPooledConnections() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"], loops: 1)
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        #expect(client.get("/one")?.header("x-served-by") == ["primary"])
+        #expect(fixture.backend("primary").openDataConnections == 1)  // kept in the proxy's pool
+        fixture.backend("primary").healthy = false
+        #expect(waitUntil { fixture.proxy.activeServers()["web"] == .some("secondary") })
+        #expect(waitUntil { fixture.backend("primary").openDataConnections == 0 })
+        #expect(client.get("/two")?.header("x-served-by") == ["secondary"])
+    }
+
+    /// `on-failover close` (the default): the response in progress still arrives, then the
+    /// client connection ends, so the client reconnects to the new server.
+    @Test func onFailoverCloseEndsTheClientConnectionAfterItsResponse() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"])
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        client.send("GET /slow/3000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(waitUntil { fixture.requests("primary").count == 1 })
+        fixture.backend("primary").healthy = false
+        #expect(waitUntil { fixture.proxy.activeServers()["web"] == .some("secondary") })
+        let response = try #require(client.readResponse())
+        #expect(response.status == 200)
+        #expect(response.header("x-served-by") == ["primary"])
+        #expect(response.header("connection") == ["close"])
+        #expect(client.readsEOF())
+    }
 }

@@ -165,4 +165,35 @@ import Testing
         #expect(received.digest == expected.digest)
         #expect(client.get("/after")?.status == 200)
     }
+
+    @Test func http10WithoutKeepAliveIsClosedAfterTheResponse() throws {
+        let fixture = try HTTPProxyFixture()
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        client.send("GET /old HTTP/1.0\r\n\r\n")
+        let response = try #require(client.readResponse())
+        #expect(response.status == 200)
+        #expect(response.header("connection") == ["close"])
+        #expect(client.readsEOF())
+        #expect(fixture.requests().last?.head.hasPrefix("GET /old HTTP/1.0\r\n") == true)
+    }
+
+    @Test func accessLogHasOneLinePerExchangeWithCauseOfErrors() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("http-access-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fixture = try HTTPProxyFixture(accessLog: path)
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        #expect(client.get("/logged?x=1")?.status == 200)
+        #expect(client.get("/garbage")?.status == 502)
+        var lines: [String] = []
+        #expect(waitUntil {
+            lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            return lines.count == 2
+        })
+        #expect(lines.first?.contains("mode=http") == true)
+        #expect(lines.first?.contains("server=primary method=GET target=/logged?x=1 status=200") == true)
+        #expect(lines.last?.contains("target=/garbage status=502") == true)
+        #expect(lines.last?.contains("cause=") == true)
+    }
 }

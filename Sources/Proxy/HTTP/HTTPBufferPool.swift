@@ -48,7 +48,7 @@ struct IOBuffer {
     /// Free space after `end`, moving the unconsumed bytes to the front first when that helps.
     mutating func writableTail(_ pool: HTTPBufferPool) -> UnsafeMutableRawBufferPointer {
         if base == nil { base = pool.take() }
-        if start > 0 && (start == end || end == capacity) { compact() }
+        if start > 0 && (start == end || capacity - end < 4096) { compact() }
         return UnsafeMutableRawBufferPointer(start: base! + end, count: capacity - end)
     }
 
