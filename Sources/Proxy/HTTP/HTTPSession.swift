@@ -33,6 +33,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private(set) var deadline: UInt64 = 0
     private var deadlineKind: DeadlineKind = .none
     private var closeWhenDone = false
+    /// Counts exchanges: code that may have finished one and started the next checks it.
+    private var exchangeNumber = 0
 
     // Client → upstream.
     private var inBuf: IOBuffer
@@ -183,6 +185,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
 
     private func beginExchange(_ head: HTTPRequestHead, headLength: Int) {
         client.pauseReading()
+        exchangeNumber &+= 1
         exchangeOpen = true
         if plane.accessLog != nil {
             startedNanos = WallClock.monotonicNanoseconds()
@@ -374,11 +377,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     /// Parses and frames what the upstream buffer holds, then writes; true to keep reading.
     private func processResponse() -> Bool {
         guard let up = upstream else { return false }
+        let exchange = exchangeNumber
         while !responseHeadDone {
             switch up.parser.parse(up.buffer.readable, requestMethod: method) {
             case .needMore:
                 if !respOut.isEmpty { flushDown() }  // an interim response goes out at once
-                return phase == .exchanging && respOut.isEmpty
+                return exchange == exchangeNumber && phase == .exchanging && upstream === up && respOut.isEmpty
             case .error(let e):
                 upstreamGarbage("bad response: \(e)")
                 return false
@@ -428,7 +432,9 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             }
         }
         flushDown()
-        return phase == .exchanging && upstream != nil && !responseDone && bodyPendingDown == 0 && respOut.isEmpty
+        // Not when the response finished meanwhile (a pipelined request may already be on its way).
+        return exchange == exchangeNumber && phase == .exchanging && upstream === up && !responseDone
+            && bodyPendingDown == 0 && respOut.isEmpty
     }
 
     private func flushDown() {
