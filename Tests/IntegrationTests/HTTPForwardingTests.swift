@@ -196,4 +196,18 @@ import Testing
         #expect(lines.last?.contains("target=/garbage status=502") == true)
         #expect(lines.last?.contains("cause=") == true)
     }
+
+    /// A HEAD response announces a length but has no body: the next response must not be
+    /// mistaken for it.
+    @Test func headResponseHasNoBodyAndKeepsTheConnectionInStep() throws {
+        let fixture = try HTTPProxyFixture()
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        client.send("HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n")
+        let head = try #require(client.readResponse(method: "HEAD"))
+        #expect(head.status == 200)
+        #expect(head.header("content-length") == ["18"])
+        let next = try #require(client.get("/next"))
+        #expect(next.text == "served by primary\n")
+    }
 }
