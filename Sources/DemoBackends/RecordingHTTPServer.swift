@@ -13,7 +13,7 @@ import Synchronization
 /// chunked body with trailers; `/big/N/SEED` streams N seeded pseudo-random bytes;
 /// `/upload` reads the body (Content-Length or chunked, honouring `Expect: 100-continue`)
 /// and answers `LENGTH CHECKSUM` of the body bytes (chunk framing excluded);
-/// `/slow/MS` answers after MS milliseconds; `/garbage` answers bytes that are not HTTP;
+/// `/slow/MS` answers after MS milliseconds; `/close-after` answers keep-alive, then closes; `/garbage` answers bytes that are not HTTP;
 /// `/silent` never answers; an `Upgrade` request gets 101 and then every byte echoed.
 /// Anything else: `served by NAME`.
 public final class RecordingHTTPServer: Sendable {
@@ -161,6 +161,7 @@ public final class RecordingHTTPServer: Sendable {
         let path = target.split(separator: "/").map(String.init)
         switch path.first {
         case "echo-head": return plain(head)
+        case "close-after": _ = plain("closing\n"); return false  // keep-alive announced, then closed
         case "upload": return plain("\(body.count) \(body.digest)")
         case "slow":
             usleep(UInt32(Int(path.count > 1 ? path[1] : "100") ?? 100) * 1000)

@@ -210,4 +210,19 @@ import Testing
         let next = try #require(client.get("/next"))
         #expect(next.text == "served by primary\n")
     }
+
+    /// The backend closes a connection the proxy keeps in its pool: a request that could
+    /// not be resent (POST) must not be sent on it.
+    @Test func pooledConnectionClosedByTheServerIsNeverUsed() throws {
+        let fixture = try HTTPProxyFixture(loops: 1)
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        #expect(client.get("/close-after")?.status == 200)
+        #expect(waitUntil { fixture.backend("primary").openDataConnections == 0 })
+        client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello")
+        let response = try #require(client.readResponse())
+        #expect(response.status == 200)
+        #expect(fixture.requests().map(\.target) == ["/close-after", "/upload"])
+        #expect(Set(fixture.requests().map(\.connection)).count == 2)
+    }
 }

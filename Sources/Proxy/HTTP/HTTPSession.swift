@@ -238,7 +238,9 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func routed(_ route: Route?) {
         guard phase == .routing else { return }
         guard let route else { return respondError(503, cause: "no server", retryAfter: 1) }
-        if !state.isShuttingDown, let pooled = state.pool.take(server: route.server) {
+        // A request that could not be resent must not go out on a connection already closed.
+        let resendable = method.isIdempotent && requestDone
+        if !state.isShuttingDown, let pooled = state.pool.take(server: route.server, verify: !resendable) {
             attach(pooled)
         } else {
             connect(route)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import EventLoop
 import HTTP1
 
@@ -34,6 +37,14 @@ final class UpstreamConnection {  // confined to the loop
     }
 
     var isClosed: Bool { stream.isClosed }
+
+    /// Whether the server still has the connection open as far as can be told now (no EOF,
+    /// no unasked bytes waiting): one `recv(MSG_PEEK)`, for requests that cannot be resent.
+    var stillOpen: Bool {
+        var byte: UInt8 = 0
+        let n = recv(stream.socket.readinessDescriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+    }
 
     private func readable() {
         if let owner { owner.upstreamReadable(); return }

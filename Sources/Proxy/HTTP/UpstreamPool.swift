@@ -13,10 +13,14 @@ final class UpstreamPool {  // confined to the loop
         self.bufferPool = bufferPool
     }
 
-    func take(server: String) -> UpstreamConnection? {
+    /// The most recently used idle connection to `server`; with `verify`, one the server
+    /// has visibly closed is dropped first (for requests that could not be sent again).
+    func take(server: String, verify: Bool) -> UpstreamConnection? {
         while let connection = idle[server]?.popLast() {
             connection.pool = nil
-            if !connection.isClosed { return connection }
+            if connection.isClosed { continue }
+            if verify && !connection.stillOpen { connection.close(); continue }
+            return connection
         }
         return nil
     }
