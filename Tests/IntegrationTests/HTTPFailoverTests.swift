@@ -145,4 +145,37 @@ import Testing
         #expect(response.header("connection") == ["close"])
         #expect(client.readsEOF())
     }
+
+    @Test func onFailoverKeepLeavesTheClientConnectionOpen() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"]) { $0.onFailover = .keep }
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        client.send("GET /slow/3000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(waitUntil { fixture.requests("primary").count == 1 })
+        fixture.backend("primary").healthy = false
+        #expect(waitUntil { fixture.proxy.activeServers()["web"] == .some("secondary") })
+        let response = try #require(client.readResponse())
+        #expect(response.header("x-served-by") == ["primary"])
+        #expect(response.header("connection") == ["keep-alive"])
+        #expect(client.get("/next")?.header("x-served-by") == ["secondary"])
+    }
+
+    /// Shutdown: idle keep-alive clients are closed at once, a request in flight is
+    /// answered (with `Connection: close`), then the shutdown completes.
+    @Test func shutdownFinishesTheRequestInFlightAndClosesIdleClients() throws {
+        let fixture = try HTTPProxyFixture()
+        defer { fixture.stop() }
+        let idle = try fixture.client(timeoutSeconds: 5)
+        #expect(idle.get("/warm")?.status == 200)
+        let busy = try fixture.client(timeoutSeconds: 10)
+        busy.send("GET /slow/1000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(waitUntil { fixture.requests().count == 2 })
+        let finished = DispatchSemaphore(value: 0)
+        fixture.proxy.shutdown(timeout: .seconds(8)) { finished.signal() }
+        #expect(idle.readSome() == nil)  // closed without a response
+        let response = try #require(busy.readResponse())
+        #expect(response.status == 200)
+        #expect(response.header("connection") == ["close"])
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+    }
 }
