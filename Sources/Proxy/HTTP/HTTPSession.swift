@@ -232,6 +232,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     // MARK: routing and upstream connections
 
     private func route() {
+        // Fast path, same rule as `admit`: no closure to allocate for the usual request.
+        if !plane.isShuttingDown, let route = plane.route, !tried.contains(route.server) { return routed(route) }
         plane.admit(tried: tried) { [weak self] route in self?.routed(route) }
     }
 

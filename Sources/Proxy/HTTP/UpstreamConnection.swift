@@ -18,7 +18,8 @@ final class UpstreamConnection {  // confined to the loop
     let stream: StreamConnection
     var buffer: IOBuffer
     var parser: HTTPResponseParser
-    weak var owner: UpstreamOwner?
+    /// Strong while attached; cleared by `close()` and by the pool, which ends the cycle.
+    var owner: UpstreamOwner?
     /// Set while pooled: the pool to leave when the server closes it.
     weak var pool: UpstreamPool?
     /// Coarse time it went idle (`HTTPPlaneState.now`).
