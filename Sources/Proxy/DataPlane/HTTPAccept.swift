@@ -7,6 +7,7 @@ extension RolePlane {
         let state: HTTPPlaneState
         if let existing = http { state = existing } else { state = HTTPPlaneState(plane: self); http = state }
         state.refreshNow()
+        state.fitBuffers()
         HTTPSession(client: socket, peer: peer, plane: self, state: state).start()
     }
 }

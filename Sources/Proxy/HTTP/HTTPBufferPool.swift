@@ -17,8 +17,10 @@ final class HTTPBufferPool {  // confined to one loop
         free.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
     }
 
-    func give(_ pointer: UnsafeMutableRawPointer) {
-        if free.count < maxFree { free.append(pointer) } else { pointer.deallocate() }
+    /// Takes back a buffer of `size` bytes; one of another size (made before a reload
+    /// changed the size) is freed instead.
+    func give(_ pointer: UnsafeMutableRawPointer, size: Int) {
+        if size == bufferSize && free.count < maxFree { free.append(pointer) } else { pointer.deallocate() }
     }
 }
 
@@ -47,7 +49,10 @@ struct IOBuffer {
 
     /// Free space after `end`, moving the unconsumed bytes to the front first when that helps.
     mutating func writableTail(_ pool: HTTPBufferPool) -> UnsafeMutableRawBufferPointer {
-        if base == nil { base = pool.take() }
+        if base == nil {
+            precondition(pool.bufferSize >= capacity, "buffer pool smaller than the connection's buffer")
+            base = pool.take()
+        }
         if start > 0 && (start == end || capacity - end < 4096) { compact() }
         return UnsafeMutableRawBufferPointer(start: base! + end, count: capacity - end)
     }
@@ -68,14 +73,14 @@ struct IOBuffer {
     /// Gives the buffer back to the pool when it holds nothing.
     mutating func releaseIfEmpty(_ pool: HTTPBufferPool) {
         guard start == end, let base else { return }
-        pool.give(base)
+        pool.give(base, size: capacity)
         self.base = nil
         start = 0
         end = 0
     }
 
     mutating func release(_ pool: HTTPBufferPool) {
-        if let base { pool.give(base) }
+        if let base { pool.give(base, size: capacity) }
         base = nil
         start = 0
         end = 0

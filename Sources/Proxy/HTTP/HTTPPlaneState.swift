@@ -6,7 +6,8 @@ import EventLoop
 /// (head, idle, response, linger) so no request pays for a timer of its own.
 final class HTTPPlaneState {  // confined to plane.loop
     unowned let plane: RolePlane
-    let buffers: HTTPBufferPool
+    /// Only ever replaced by a larger pool (a reload raised `max-head-size`).
+    private(set) var buffers: HTTPBufferPool
     let pool: UpstreamPool
     private var clients: [ObjectIdentifier: HTTPSession] = [:]
     private var ticker: DispatchSourceTimer?
@@ -19,9 +20,8 @@ final class HTTPPlaneState {  // confined to plane.loop
 
     init(plane: RolePlane) {
         self.plane = plane
-        // Room for the largest head the role accepts plus body bytes behind it.
-        buffers = HTTPBufferPool(bufferSize: max(64 * 1024, plane.config.maxHeadSize + 4096))
-        pool = UpstreamPool(maxPerServer: Self.maxIdlePerServer, bufferPool: buffers)
+        buffers = HTTPBufferPool(bufferSize: Self.bufferSize(maxHeadSize: plane.config.maxHeadSize))
+        pool = UpstreamPool(maxPerServer: Self.maxIdlePerServer)
         now = DispatchTime.now().uptimeNanoseconds
         let ticker = DispatchSource.makeTimerSource(queue: plane.loop.queue)
         ticker.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100), leeway: .milliseconds(20))
@@ -33,6 +33,15 @@ final class HTTPPlaneState {  // confined to plane.loop
     deinit { ticker?.cancel() }
 
     func refreshNow() { now = DispatchTime.now().uptimeNanoseconds }
+
+    /// Room for the largest head the role accepts plus body bytes behind it.
+    static func bufferSize(maxHeadSize: Int) -> Int { max(64 * 1024, maxHeadSize + 4096) }
+
+    /// Called on accept: grows the buffers when the configuration now allows larger heads.
+    func fitBuffers() {
+        let needed = Self.bufferSize(maxHeadSize: plane.config.maxHeadSize)
+        if needed > buffers.bufferSize { buffers = HTTPBufferPool(bufferSize: needed) }
+    }
 
     func add(_ session: HTTPSession) { clients[ObjectIdentifier(session)] = session }
     func remove(_ session: HTTPSession) { clients[ObjectIdentifier(session)] = nil }

@@ -307,7 +307,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         upstream = nil
         plane.unregister(self, from: up.server)
         if reusable && !state.isShuttingDown && plane.route?.server == up.server {
-            state.pool.put(up, now: state.now)
+            state.pool.put(up, now: state.now, buffers: state.buffers)
         } else {
             up.buffer.release(state.buffers)
             up.close()

@@ -6,11 +6,9 @@ import EventLoop
 final class UpstreamPool {  // confined to the loop
     private var idle: [String: [UpstreamConnection]] = [:]
     let maxPerServer: Int
-    private let bufferPool: HTTPBufferPool
 
-    init(maxPerServer: Int, bufferPool: HTTPBufferPool) {
+    init(maxPerServer: Int) {
         self.maxPerServer = maxPerServer
-        self.bufferPool = bufferPool
     }
 
     /// The most recently used idle connection to `server`; with `verify`, one the server
@@ -25,8 +23,9 @@ final class UpstreamPool {  // confined to the loop
         return nil
     }
 
-    func put(_ connection: UpstreamConnection, now: UInt64) {
-        connection.buffer.release(bufferPool)
+    /// Pools an idle connection; its (empty) read buffer goes back to `buffers`.
+    func put(_ connection: UpstreamConnection, now: UInt64, buffers: HTTPBufferPool) {
+        connection.buffer.release(buffers)
         guard !connection.isClosed, idle[connection.server, default: []].count < maxPerServer else {
             connection.close()
             return
