@@ -1,9 +1,13 @@
 import EventLoop
 
 extension RolePlane {
-    /// `mode http` clients. Until the HTTP/1.1 data plane lands they are forwarded as a
-    /// byte stream (no header rewriting, no request-level retry).
+    /// A `mode http` client: one `HTTPSession` on this loop, sharing the loop's HTTP state.
     func acceptHTTP(_ socket: Socket, peer: SocketAddress) {
-        TCPSession(client: socket, peer: peer, plane: self).start()
+        if isShuttingDown { socket.close(); return }
+        let state: HTTPPlaneState
+        if let existing = http { state = existing } else { state = HTTPPlaneState(plane: self); http = state }
+        state.refreshNow()
+        state.fitBuffers()
+        HTTPSession(client: socket, peer: peer, plane: self, state: state).start()
     }
 }

@@ -16,6 +16,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     private var sessions: [String: [ObjectIdentifier: ProxySession]] = [:]
     private var waiters: [Waiter] = []
     private(set) var isShuttingDown = false
+    /// `mode http` state of this loop (buffers, upstream pool, clients); created on first accept.
+    var http: HTTPPlaneState?
 
     /// Beyond this many held clients a new one is turned away at once: holding is bounded.
     static let maxWaiters = 10_000
@@ -33,7 +35,10 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     /// over as the move requires; held clients go to the new server.
     func update(route newRoute: Route?, lost: String?, handover: Handover) {
         route = newRoute
-        if let lost, lost != newRoute?.server { handOver(sessionsOn: lost, handover) }
+        if let lost, lost != newRoute?.server {
+            http?.serverLost(lost)
+            handOver(sessionsOn: lost, handover)
+        }
         releaseWaiters()
     }
 
@@ -42,7 +47,10 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
         switch handover {
         case .keep: return
         case .closeNow:
-            for session in affected { session.closeNow() }
+            for session in affected {
+                // An HTTP client keeps the answer in progress (it may be retried on the new server).
+                if let http = session as? HTTPSession { http.closeAfterCurrentResponse() } else { session.closeNow() }
+            }
         case .drain(let limit):
             // Exactly the sessions open now: if the role comes back meanwhile, new ones stay.
             let draining = affected.map { WeakSession($0) }
@@ -93,12 +101,14 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     /// Shutdown: held clients are turned away now, new ones at once; open sessions go on.
     func beginShutdown() {
         isShuttingDown = true
+        http?.beginShutdown()
         let held = waiters
         waiters = []
         for waiter in held { waiter.fire(nil) }
     }
 
     func closeAllSessions() {
+        http?.closeAll()
         for session in sessions.values.flatMap(\.values) { session.closeNow() }
     }
 }

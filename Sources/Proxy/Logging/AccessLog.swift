@@ -40,3 +40,32 @@ public final class AccessLog: Sendable {
         text.withUTF8 { bytes in _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
     }
 }
+
+extension AccessLog {
+    /// One line per HTTP exchange, errors included: `cause` says why when it did not end normally.
+    func httpRequest(role: String, client: SocketAddress, server: String?, method: String, target: String,
+                     status: Int, bytesIn: UInt64, bytesOut: UInt64, startedNanos: UInt64, cause: String) {
+        let ms = Double(WallClock.monotonicNanoseconds() - startedNanos) / 1_000_000
+        var line = "\(WallClock.now().rfc3339) access role=\(role) mode=http client=\(client) server=\(server ?? "-") "
+        line += "method=\(method) target=\(Self.quoted(target)) status=\(status == 0 ? "-" : String(status)) "
+        line += "bytes_in=\(bytesIn) bytes_out=\(bytesOut) duration_ms=\(Int(ms.rounded()))"
+        if !cause.isEmpty { line += " cause=\(Self.quoted(cause))" }
+        write(line: line)
+    }
+
+    /// Targets and causes may hold spaces or quotes: quoted when they do, so lines stay one record each.
+    static func quoted(_ text: String) -> String {
+        if text.isEmpty { return "\"\"" }
+        guard text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x22 || $0 == 0x5C || $0 >= 0x7F }) else { return text }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\x" + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
