@@ -42,7 +42,12 @@ final class DemoBackendSet: Sendable {
                 let demo = DemoServer(name: server.name, kind: role.mode == .http ? .http : .tcp,
                                       host: server.address.host == "localhost" ? "127.0.0.1" : server.address.host,
                                       port: server.address.port)
-                try demo.start()
+                do {
+                    try demo.start()
+                } catch {
+                    for started in servers.values { started.stop() }
+                    throw ValidationError("cannot start the demo server for \(key) on \(server.address): \(error)")
+                }
                 servers[key] = demo
                 order.append(key)
             }
