@@ -224,16 +224,28 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         guard let ssl else { throw SyscallError(call: "SSL_write", errno: .badFileDescriptor) }
         if !handshakeDone, let early = try continueHandshake("SSL_write") { return early }
         if buffer.count == 0 { return .processed(0) }
-        OpenSSLErrorStack.clear()
-        var n = 0
-        if SSL_write_ex(ssl, buffer.baseAddress, buffer.count, &n) == 1 { return .processed(n) }
-        let savedErrno = errno
-        switch SSL_get_error(ssl, 0) {
-        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            return .wouldBlock
-        default:
-            throw failure("SSL_write", ssl: ssl, errno: savedErrno)
+        // As many records as the socket takes (SSL_write stops after each record in
+        // partial-write mode). After WANT_WRITE, OpenSSL holds the unsent rest of one
+        // record and expects the retry to start with the same plaintext: it does, since the
+        // caller retries from the first byte not reported as written.
+        var total = 0
+        while total < buffer.count {
+            OpenSSLErrorStack.clear()
+            var n = 0
+            if SSL_write_ex(ssl, buffer.baseAddress! + total, buffer.count - total, &n) == 1 {
+                total += n
+                continue
+            }
+            let savedErrno = errno
+            switch SSL_get_error(ssl, 0) {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                return total > 0 ? .processed(total) : .wouldBlock
+            default:
+                if total > 0 { OpenSSLErrorStack.clear(); return .processed(total) }
+                throw failure("SSL_write", ssl: ssl, errno: savedErrno)
+            }
         }
+        return .processed(total)
     }
 
     /// Sends close_notify (best effort: never waits for room or for the peer's own), then
