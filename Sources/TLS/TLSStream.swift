@@ -19,9 +19,20 @@ import SystemPackage
 ///   waits for a read. A read can rarely want to write (answering a TLS 1.3 KeyUpdate when
 ///   the socket's send buffer is full); it reports `.wouldBlock` and `wantsWriteToProgress`
 ///   says so — a driver that watches readability only will be woken by the next record.
-/// - **Buffered plaintext.** After a read, more decrypted bytes may sit inside OpenSSL
-///   (`hasBufferedPlaintext`) while the socket is not readable any more: keep reading
-///   until `.wouldBlock` or until `hasBufferedPlaintext` is false before waiting for the fd.
+/// - **Buffered plaintext.** `read` fills the caller's buffer with as many records as the
+///   socket holds, so with a buffer of 16 KiB or more it rarely stops early. When the buffer
+///   ends inside a record, the rest of that record stays decrypted inside OpenSSL
+///   (`hasBufferedPlaintext`) and the socket may not become readable for it: a driver that
+///   stops reading for any reason other than `.wouldBlock` (a full buffer, a per-wake-up
+///   budget) must check `hasBufferedPlaintext` before waiting for readability.
+/// - **Writes** take as many records as the socket accepts and report the plaintext bytes
+///   consumed. After `.wouldBlock` (or a short count) retry from the first byte not
+///   reported written — OpenSSL holds the half-sent record and expects the same bytes.
+/// - **End of stream**: close_notify, and also a bare FIN (`SSL_OP_IGNORE_UNEXPECTED_EOF`:
+///   the proxy forwards bytes; HTTP framing catches truncation), read as `.processed(0)`.
+/// - **Errors** are thrown as `SyscallError` (the protocol demands it): socket errors keep
+///   their errno; TLS failures are `EPROTO` with OpenSSL's text in `call`, and `lastError`
+///   keeps the typed `TLSError`.
 ///
 /// Confined to one loop at a time, like `Socket`, hence `@unchecked Sendable`.
 public final class TLSStream: ByteStream, @unchecked Sendable {
