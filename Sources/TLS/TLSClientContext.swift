@@ -1,0 +1,50 @@
+import COpenSSL
+
+/// The TLS settings for connections to servers marked `tls` (and their health checks):
+/// which CAs to trust and whether to verify at all.
+///
+/// Immutable once built and shareable across threads (see `TLSServerContext`).
+public final class TLSClientContext: @unchecked Sendable {
+    let ctx: OpaquePointer
+    /// Whether the peer's chain and name are verified (`tls-verify`, default on).
+    public let verify: Bool
+
+    /// - Parameters:
+    ///   - caFile: PEM bundle of trusted CAs (`tls-ca`); nil: the system's default store.
+    ///   - verify: check the chain and the server name; false accepts any certificate
+    ///     (log a warning: SPEC §3 wants it explicit).
+    ///   - alpnProtocols: offered in the ClientHello; `["http/1.1"]` for mode http, `[]`
+    ///     for mode tcp.
+    public init(caFile: String?, verify: Bool, alpnProtocols: [String] = ["http/1.1"]) throws(TLSError) {
+        if let caFile { try PEMFiles.checkReadable(caFile, what: "CA") }
+        OpenSSLErrorStack.clear()
+        guard let ctx = SSL_CTX_new(TLS_client_method()) else {
+            throw TLSError(.contextSetup, OpenSSLErrorStack.describe("cannot create a TLS client context"))
+        }
+        do throws(TLSError) {
+            try ContextSettings.apply(to: ctx)
+            if let caFile {
+                guard SSL_CTX_load_verify_locations(ctx, caFile, nil) == 1 else {
+                    throw TLSError(.badPEM, OpenSSLErrorStack.describe("CA file \(caFile) holds no usable PEM certificate"))
+                }
+            } else if SSL_CTX_set_default_verify_paths(ctx) != 1 {
+                throw TLSError(.contextSetup, OpenSSLErrorStack.describe("cannot load the system's CA store"))
+            }
+            SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
+            if !alpnProtocols.isEmpty {
+                let wire = ContextSettings.alpnWireFormat(alpnProtocols)
+                // Unlike most of OpenSSL, 0 means success here.
+                guard SSL_CTX_set_alpn_protos(ctx, wire, UInt32(wire.count)) == 0 else {
+                    throw TLSError(.contextSetup, OpenSSLErrorStack.describe("cannot set ALPN protocols"))
+                }
+            }
+        } catch {
+            SSL_CTX_free(ctx)
+            throw error
+        }
+        self.ctx = ctx
+        self.verify = verify
+    }
+
+    deinit { SSL_CTX_free(ctx) }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import TLS
-@Test func placeholder() { #expect(true) }
