@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "failover-proxy",
             dependencies: [
-                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "DemoBackends",
+                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "TLS", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

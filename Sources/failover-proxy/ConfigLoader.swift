@@ -1,8 +1,10 @@
 import Foundation
 import ProxyConfig
+import TLS
 
 /// Reads `proxy.conf` from disk (the parser itself is pure) and adds the checks that need
-/// the file system: files the configuration names must exist and be readable.
+/// the file system: the token file must be readable, and TLS certificates, keys and CAs
+/// must load the way the proxy will load them (an expired certificate is a warning).
 enum ConfigLoader {
     static func load(path: String, preflight: Bool) -> ConfigResult {
         guard let data = FileManager.default.contents(atPath: path),
@@ -14,14 +16,29 @@ enum ConfigLoader {
         }
         var result = preflight ? ConfigParser.check(text, file: path) : ConfigParser.parse(text, file: path)
         guard let configuration = result.configuration else { return result }
-        let fileErrors = referencedFiles(configuration, text: text).compactMap { file -> Diagnostic? in
-            FileManager.default.isReadableFile(atPath: resolve(file.path, relativeTo: path)) ? nil
-                : Diagnostic(file: path, at: file.location, severity: .error,
-                             message: "cannot read \(file.what) '\(file.path)'")
+        var found: [Diagnostic] = []
+        if let token = configuration.admin?.tokenFile,
+           !FileManager.default.isReadableFile(atPath: resolve(token, relativeTo: path)) {
+            let at = locate("token-file", token, in: text, fallback: SourceLocation(line: 1, column: 1))
+            found.append(Diagnostic(file: path, at: at, severity: .error, message: "cannot read token-file '\(token)'"))
         }
-        if !fileErrors.isEmpty {
-            result.diagnostics = (result.diagnostics + fileErrors).sorted { $0.location < $1.location }
-            result.configuration = nil
+        for role in configuration.roles {
+            let files = [role.tlsCertificate, role.tlsKey, role.tlsCA]
+            guard files.contains(where: { $0 != nil }) else { continue }
+            let problems = TLSConfigCheck.validate(
+                certificate: role.tlsCertificate.map { resolve($0, relativeTo: path) },
+                key: role.tlsKey.map { resolve($0, relativeTo: path) },
+                ca: role.tlsCA.map { resolve($0, relativeTo: path) })
+            for problem in problems {
+                let value = [TLSConfigCheck.Problem.Directive.certificate: role.tlsCertificate, .key: role.tlsKey, .ca: role.tlsCA][problem.directive] ?? nil
+                let at = value.map { locate(problem.directive.rawValue, $0, in: text, fallback: role.location) } ?? role.location
+                found.append(Diagnostic(file: path, at: at, severity: problem.severity == .error ? .error : .warning,
+                                        message: "role '\(role.name)': \(problem.message)"))
+            }
+        }
+        if !found.isEmpty {
+            result.diagnostics = (result.diagnostics + found).sorted { $0.location < $1.location }
+            if found.contains(where: { $0.severity == .error }) { result.configuration = nil }
         }
         return result
     }
@@ -33,21 +50,9 @@ enum ConfigLoader {
         return directory.isEmpty ? file : (directory as NSString).appendingPathComponent(file)
     }
 
-    private static func referencedFiles(_ configuration: ProxyConfiguration, text: String) -> [(what: String, path: String, location: SourceLocation)] {
-        var files: [(String, String, SourceLocation)] = []
-        if let token = configuration.admin?.tokenFile {
-            files.append(("token-file", token, locate("token-file", token, in: text, fallback: SourceLocation(line: 1, column: 1))))
-        }
-        for role in configuration.roles {
-            for (what, path) in [("tls-certificate", role.tlsCertificate), ("tls-key", role.tlsKey), ("tls-ca", role.tlsCA)] {
-                if let path { files.append((what, path, locate(what, path, in: text, fallback: role.location))) }
-            }
-        }
-        return files
-    }
-
     /// The line and column of the value of `directive value` in the text (the typed config
-    /// keeps locations only for what the pure preflight needs).
+    /// keeps locations only for what the pure preflight needs). A value used by several
+    /// roles points at its first use.
     private static func locate(_ directive: String, _ value: String, in text: String, fallback: SourceLocation) -> SourceLocation {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let code = line.prefix { $0 != "#" }
