@@ -43,7 +43,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         self.socket = socket
         self.loop = loop
         watcher = IOWatcher(
-            fd: socket.readinessDescriptor, queue: loop.queue,
+            fd: socket.readinessDescriptor, loop: loop,
             onReadable: { [unowned self] in self.readableEvent() },
             onWritable: { [unowned self] in self.writableEvent() })
     }
