@@ -5,7 +5,7 @@ import Dispatch
 ///
 /// Per direction: read the source into its relay (a pooled pipe with splice when both
 /// ends are sockets, else a pooled copy buffer), write to the sink at once, and only on
-/// EAGAIN arm the sink's write source. A direction stops reading while its sink is blocked
+/// EAGAIN turn on the sink's write interest. A direction stops reading while its sink is blocked
 /// and its relay cannot take more (backpressure: at most one pipe/buffer per direction in
 /// flight). EOF on a source is passed on as `shutdown(SHUT_WR)` on the sink once the relay
 /// is drained; when both directions are done, both sockets close. Each wake-up does at most
@@ -136,7 +136,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
                     continue
                 }
                 if rounds >= Self.roundsPerWakeup {
-                    needWrite = d.pending > 0  // the write source fires at once and we go on
+                    needWrite = d.pending > 0  // write interest fires at once and we go on
                     break pumping
                 }
                 if !d.relay.hasRoom {
