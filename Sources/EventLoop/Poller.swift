@@ -32,7 +32,8 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
         precondition(epfd >= 0, "epoll_create1 failed: errno \(errno)")
         events = .allocate(capacity: Int(Self.batchSize))
         source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
-        source.setEventHandler { [unowned self] in self.poll() }
+        // Weak: a wake-up already queued when a (test's) loop goes away finds nothing.
+        source.setEventHandler { [weak self] in self?.poll() }
         source.resume()
     }
 

@@ -16,7 +16,7 @@ final class TimerQueue {  // confined to the loop's queue
 
     init(queue: DispatchQueue) {
         source = DispatchSource.makeTimerSource(queue: queue)
-        source.setEventHandler { [unowned self] in self.fire() }
+        source.setEventHandler { [weak self] in self?.fire() }
         source.schedule(deadline: .distantFuture)
         source.resume()
     }
@@ -30,6 +30,7 @@ final class TimerQueue {  // confined to the loop's queue
     /// Adds (or re-adds, after it fired) `timer` at its `deadline`.
     func insert(_ timer: TimerHandle) {
         precondition(timer.heapIndex < 0, "timer already scheduled")
+        guard !timer.isCancelled else { return }  // cancelled before its insertion hop ran
         timer.heapIndex = heap.count
         heap.append(timer)
         siftUp(heap.count - 1)
