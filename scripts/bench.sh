@@ -3,12 +3,19 @@
 # (and nginx as a proxy for HTTP), on loopback, and prints a table with ratios.
 #
 #   scripts/bench.sh [SECONDS]      # seconds per measurement, default 5
+#   REPEAT=3 scripts/bench.sh 3     # runs per measurement (median reported), default 3
+#   TCP_ONLY=1 scripts/bench.sh     # skip the HTTP table
+#   PROXY_BIN=/tmp/fp-before scripts/bench.sh   # benchmark a saved binary (before/after)
 #
 # Installs haproxy, nginx, wrk and iperf3 from Debian when missing. Not part of CI:
-# numbers on a shared 2-core machine are noisy; compare ratios within one run.
+# numbers on a shared 2-core machine are noisy; each measurement is repeated REPEAT
+# times, interleaved across the contenders (so a burst of load hits all of them alike),
+# and the median is printed. Compare ratios within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}
+REPEAT=${REPEAT:-3}
+TCP_ONLY=${TCP_ONLY:-0}
 
 need=()
 for pkg in haproxy nginx wrk iperf3 python3; do
@@ -22,8 +29,11 @@ fi
 HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-swift build -c release --product failover-proxy >/dev/null
-PROXY_BIN="$(swift build -c release --show-bin-path)/failover-proxy"
+# PROXY_BIN=/path/to/failover-proxy benchmarks that binary instead (e.g. a saved "before").
+if [ -z "${PROXY_BIN:-}" ]; then
+  swift build -c release --product failover-proxy >/dev/null
+  PROXY_BIN="$(swift build -c release --show-bin-path)/failover-proxy"
+fi
 
 TMP=$(mktemp -d)
 PIDS=()
@@ -107,7 +117,10 @@ workers auto;
 role iperf {
     listen 127.0.0.1:$FP_IPERF;
     mode tcp;
-    health { interval 1h; timeout 1s; rise 1; fall 1; }
+    # iperf3's server resets the data connection at the end of a test: a passive failure.
+    # With fall 1 that took the only server down (no health check brings it back: checks
+    # would confuse iperf3), and every later run failed. fall 100 keeps it up.
+    health { interval 1h; timeout 1s; rise 1; fall 100; }
     server a 127.0.0.1:$IPERF;
 }
 role webtcp {
@@ -117,7 +130,7 @@ role webtcp {
     server a 127.0.0.1:$WEB;
 }
 EOF
-if [ -d Sources/Proxy/HTTP ]; then
+if [ -d Sources/Proxy/HTTP ] && [ "$TCP_ONLY" != 1 ]; then
 cat >>"$TMP/proxy.conf" <<EOF
 role webhttp {
     listen 127.0.0.1:$FP_WEB_HTTP;
@@ -139,9 +152,15 @@ wait_port() {
 for p in $IPERF $WEB $NG_WEB_HTTP $HA_IPERF $HA_WEB_TCP $FP_IPERF $FP_WEB_TCP; do wait_port $p; done
 sleep 1.5  # first health verdicts
 
-gbits() {  # iperf3 throughput in Gbit/s
-  iperf3 -c 127.0.0.1 -p "$1" -t "$DURATION" -J 2>/dev/null \
-    | python3 -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+gbits() {  # iperf3 throughput in Gbit/s; retried when the server is still busy with the last test
+  local out
+  for _ in 1 2 3; do
+    sleep 0.5
+    out=$(iperf3 -c 127.0.0.1 -p "$1" -t "$DURATION" -J 2>/dev/null \
+      | python3 -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null) \
+      && { echo "$out"; return; }
+  done
+  echo 0
 }
 wrk_rate() {  # requests/s and p99 (ms); extra args passed to wrk
   local port=$1; shift
@@ -153,6 +172,10 @@ p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", text)
 scale = {"us": 0.001, "ms": 1, "s": 1000}
 print("%d %.2f" % (float(rps.group(1)) if rps else 0, float(p99.group(1)) * scale[p99.group(2)] if p99 else 0))'
 }
+rss_now() {  # current RSS (KiB) of PID
+  awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+median() { python3 -c "import sys,statistics; m=statistics.median(float(x) for x in sys.argv[1:]); print(('%.1f' if m < 100 else '%d') % m)" "$@"; }
 rss_idle() {  # peak RSS (KiB) of PID while 1000 idle connections are open through PORT
   python3 - "$1" "$2" <<'EOF'
 import socket, sys, time
@@ -170,17 +193,27 @@ EOF
 }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b else '-')" "$1" "$2"; }
 
-echo "measuring: ${DURATION}s per run, 2 event loops / 2 HAProxy threads / 2 nginx workers"
-D_TP=$(gbits $IPERF); F_TP=$(gbits $FP_IPERF); H_TP=$(gbits $HA_IPERF)
-D_CR=$(wrk_rate $WEB -H "Connection: close" | cut -d' ' -f1)
-F_CR=$(wrk_rate $FP_WEB_TCP -H "Connection: close" | cut -d' ' -f1)
-H_CR=$(wrk_rate $HA_WEB_TCP -H "Connection: close" | cut -d' ' -f1)
+echo "measuring: ${DURATION}s per run, median of $REPEAT, 2 event loops / 2 HAProxy threads / 2 nginx workers"
+F_BASE=$(rss_now $PROXY_PID); H_BASE=$(rss_now $HAPROXY_PID)  # before any traffic
+d_tp=(); f_tp=(); h_tp=(); d_cr=(); f_cr=(); h_cr=()
+for _ in $(seq 1 "$REPEAT"); do
+  d_tp+=("$(gbits $IPERF)"); f_tp+=("$(gbits $FP_IPERF)"); h_tp+=("$(gbits $HA_IPERF)")
+done
+for _ in $(seq 1 "$REPEAT"); do
+  d_cr+=("$(wrk_rate $WEB -H "Connection: close" | cut -d' ' -f1)")
+  f_cr+=("$(wrk_rate $FP_WEB_TCP -H "Connection: close" | cut -d' ' -f1)")
+  h_cr+=("$(wrk_rate $HA_WEB_TCP -H "Connection: close" | cut -d' ' -f1)")
+done
+echo "runs: direct ${d_tp[*]} | proxy ${f_tp[*]} | haproxy ${h_tp[*]} Gbit/s; direct ${d_cr[*]} | proxy ${f_cr[*]} | haproxy ${h_cr[*]} conn/s"
+D_TP=$(median "${d_tp[@]}"); F_TP=$(median "${f_tp[@]}"); H_TP=$(median "${h_tp[@]}")
+D_CR=$(median "${d_cr[@]}"); F_CR=$(median "${f_cr[@]}"); H_CR=$(median "${h_cr[@]}")
 F_RSS=$(rss_idle $PROXY_PID $FP_WEB_TCP); H_RSS=$(rss_idle $HAPROXY_PID $HA_WEB_TCP)
 
 printf '\n## TCP (mode tcp)\n\n'
 printf '| measure | direct | failover-proxy | HAProxy 2.6 (splice) | proxy/direct | proxy/HAProxy |\n|---|---|---|---|---|---|\n'
 printf '| bulk throughput, Gbit/s (iperf3, 1 stream) | %s | %s | %s | %s | %s |\n' "$D_TP" "$F_TP" "$H_TP" "$(ratio $F_TP $D_TP)" "$(ratio $F_TP $H_TP)"
 printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s |\n' "$D_CR" "$F_CR" "$H_CR" "$(ratio $F_CR $D_CR)" "$(ratio $F_CR $H_CR)"
+printf '| RSS at start, no connections yet, KiB | - | %s | %s | - | %s |\n' "$F_BASE" "$H_BASE" "$(ratio $F_BASE $H_BASE)"
 printf '| peak RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$F_RSS" "$H_RSS" "$(ratio $F_RSS $H_RSS)"
 
 if grep -q "role webhttp" "$TMP/proxy.conf"; then

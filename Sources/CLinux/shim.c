@@ -2,6 +2,8 @@
 #include "CLinux.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,4 +44,37 @@ int clinux_bytes_readable(int fd) {
     int n = 0;
     if (ioctl(fd, FIONREAD, &n) < 0) return -1;
     return n;
+}
+
+int clinux_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int clinux_epoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long token) {
+    struct epoll_event ev = { .events = events, .data = { .u64 = token } };
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int clinux_epoll_wait(int epfd, clinux_poll_event *out, int max, int timeout_ms) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, events, max, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        out[i].events = events[i].events;
+        out[i].token = events[i].data.u64;
+    }
+    return n;
+}
+
+const int CLINUX_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
+const int CLINUX_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
+const int CLINUX_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
+const unsigned int CLINUX_EPOLLIN = EPOLLIN;
+const unsigned int CLINUX_EPOLLOUT = EPOLLOUT;
+const unsigned int CLINUX_EPOLLERR = EPOLLERR;
+const unsigned int CLINUX_EPOLLHUP = EPOLLHUP;
+const unsigned int CLINUX_EPOLLRDHUP = EPOLLRDHUP;
+
+int clinux_available_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return -1;
+    return CPU_COUNT(&set);
 }

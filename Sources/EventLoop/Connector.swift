@@ -33,9 +33,10 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
     private let loop: EventLoop
     private var completion: ((Result<Socket, ConnectError>) -> Void)?
     private var socket: Socket?
-    private var writeSource: DispatchSourceWrite?
+    private var watcher: IOWatcher?
     private var timer: TimerHandle?
     private var cancelRequested = false
+    private var deferredCompletion: ((Result<Socket, ConnectError>) -> Void)?
 
     init(loop: EventLoop, completion: @escaping (Result<Socket, ConnectError>) -> Void) {
         self.loop = loop
@@ -48,7 +49,7 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
 
     private func cancelOnLoop() {
         cancelRequested = true
-        finish(.failure(.cancelled))
+        finish(.failure(.cancelled), deferred: true)
     }
 
     fileprivate func start(address: SocketAddress, timeout: Duration) {
@@ -75,11 +76,13 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
             finish(.failure(error.errno == .connectionRefused ? .refused : .failed(error)))
             return
         }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: socket.readinessDescriptor, queue: loop.queue)
-        source.setEventHandler { [unowned self] in self.writable() }
-        writeSource = source
-        source.resume()
-        timer = loop.scheduleTimer(after: timeout) { [self] in self.finish(.failure(.timedOut)) }
+        // Writable means connected or failed. The watcher lives only until then; the
+        // poller deregisters synchronously, so the socket is handed on unwatched at once.
+        let watcher = IOWatcher(fd: socket.readinessDescriptor, loop: loop,
+                                onReadable: {}, onWritable: { [unowned self] in self.writable() })
+        self.watcher = watcher
+        watcher.setWriting(true)
+        timer = loop.scheduleLoopTimer(after: timeout) { [self] in self.finish(.failure(.timedOut)) }
     }
 
     private func writable() {
@@ -95,25 +98,30 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
         }
     }
 
-    /// Completes once: stops the timer and the source. With a source, the completion runs
-    /// from its cancel handler, so the caller gets a socket no source watches any more (and
-    /// a failed socket is closed there, never under a live source).
-    private func finish(_ result: Result<Socket, ConnectError>) {
+    /// Completes once: stops the timer and the watcher (synchronously: the caller gets a
+    /// socket nothing watches any more, and a failed socket is closed only once unwatched).
+    private func runDeferredCompletion(_ result: Result<Socket, ConnectError>) {
+        let completion = deferredCompletion
+        deferredCompletion = nil
+        completion?(result)
+    }
+
+    /// `deferred`: the completion runs a queue turn later (for `cancel()`, so a caller that
+    /// cancels from inside its own loop code is not re-entered, as with Dispatch sources).
+    private func finish(_ result: Result<Socket, ConnectError>, deferred: Bool = false) {
         guard let completion else { return }
         self.completion = nil
         timer?.cancel()
         timer = nil
         let socket = self.socket
         self.socket = nil
-        if let source = writeSource {
-            writeSource = nil
-            source.setCancelHandler {
-                if case .failure = result { socket?.close() }
-                completion(result)
-            }
-            source.cancel()
+        watcher?.cancel {}
+        watcher = nil
+        if case .failure = result { socket?.close() }
+        if deferred {
+            deferredCompletion = completion
+            loop.execute { self.runDeferredCompletion(result) }
         } else {
-            if case .failure = result { socket?.close() }
             completion(result)
         }
     }

@@ -1,5 +1,5 @@
+import CLinux
 import Dispatch
-import Foundation
 import Glibc
 import Synchronization
 
@@ -10,6 +10,10 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
     public let index: Int
     let pipePool: PipePool
     let bufferPool: BufferPool
+    /// The loop's epoll set: one fd per loop, for the loop's lifetime.
+    let poller: Poller
+    /// The loop's timers (created on first use, on the loop).
+    private var _timers: TimerQueue?
     private let key = DispatchSpecificKey<ObjectIdentifier>()
 
     public init(index: Int = 0, label: String? = nil, pipeSize: Int = 1 << 20, copyBufferSize: Int = 256 << 10) {
@@ -17,6 +21,7 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
         self.queue = DispatchQueue(label: label ?? "failover-proxy.loop.\(index)")
         self.pipePool = PipePool(preferredSize: pipeSize)
         self.bufferPool = BufferPool(bufferSize: copyBufferSize)
+        self.poller = Poller(queue: queue)
         queue.setSpecific(key: key, value: ObjectIdentifier(self))
         ignoreSIGPIPE
     }
@@ -35,6 +40,13 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
         pipePool.drain()
     }
 
+    var timers: TimerQueue {
+        if let t = _timers { return t }
+        let t = TimerQueue(queue: queue)
+        _timers = t
+        return t
+    }
+
     /// Runs `work` on the loop, asynchronously.
     public func execute(_ work: @escaping @Sendable () -> Void) {
         queue.async(execute: work)
@@ -48,31 +60,27 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
     /// Calls `handler` on the loop once after `delay`, unless cancelled first.
     @discardableResult
     public func scheduleTimer(after delay: Duration, _ handler: @escaping @Sendable () -> Void) -> TimerHandle {
-        TimerHandle(queue: queue, delay: delay, handler: handler)
+        let timer = TimerHandle(loop: self, deadline: Self.deadline(after: delay), handler: handler)
+        executeSoon { [self] in timers.insert(timer) }
+        return timer
+    }
+
+    /// On the loop: a timer without the `Sendable` hop (connect and idle timeouts).
+    func scheduleLoopTimer(after delay: Duration, reusable: Bool = false, _ handler: @escaping () -> Void) -> TimerHandle {
+        let timer = TimerHandle(loop: self, deadline: Self.deadline(after: delay), reusable: reusable, handler: handler)
+        timers.insert(timer)
+        return timer
+    }
+
+    static func deadline(after delay: Duration) -> UInt64 {
+        let nanos = delay.nanoseconds
+        return TimerQueue.now() &+ UInt64(clamping: max(0, min(nanos, Int64.max / 2)))
     }
 }
 
 /// SIGPIPE would kill the process when a peer goes away under a splice; sends already
 /// use MSG_NOSIGNAL. Ignored once, process-wide, when the first loop is created.
 private let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
-
-/// A one-shot timer on a loop. `cancel()` may be called from any thread, any number of times.
-public final class TimerHandle: @unchecked Sendable {  // the timer source is thread-safe; handler runs on the loop
-    private let source: DispatchSourceTimer
-
-    init(queue: DispatchQueue, delay: Duration, handler: @escaping @Sendable () -> Void) {
-        source = DispatchSource.makeTimerSource(queue: queue)
-        source.schedule(deadline: .now() + delay.dispatchInterval)
-        source.setEventHandler { [source] in
-            source.cancel()
-            handler()
-        }
-        source.resume()
-    }
-
-    public func cancel() { source.cancel() }
-    public var isCancelled: Bool { source.isCancelled }
-}
 
 extension Duration {
     var dispatchInterval: DispatchTimeInterval { .nanoseconds(Int(clamping: nanoseconds)) }
@@ -87,9 +95,15 @@ public enum Workers: Sendable, Equatable {
     case auto
     case count(Int)
 
+    /// CPUs this process may run on (affinity mask), else online CPUs. No Foundation needed.
+    static func availableProcessors() -> Int {
+        let count = Int(clinux_available_cpus())
+        return count > 0 ? count : Int(sysconf(CInt(_SC_NPROCESSORS_ONLN)))
+    }
+
     public var resolved: Int {
         switch self {
-        case .auto: return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        case .auto: return max(1, Self.availableProcessors())
         case .count(let n): return max(1, n)
         }
     }

@@ -1,18 +1,20 @@
-import Dispatch
+import CLinux
 
-/// The Dispatch read and write sources of one descriptor, confined to one loop's queue.
+/// Read and write interest in one descriptor, registered with its loop's `Poller`
+/// (confined to that loop's queue).
 ///
-/// Sources are level-triggered: a read source fires while data (or EOF) is waiting, a
-/// write source while the socket has room. So reading stops when its owner says so, and
-/// the write source exists only once a write met EAGAIN (created lazily, then suspended
-/// and resumed on transitions only, never per event). `cancel` resumes suspended sources
-/// first — a suspended source never runs its cancel handler — and reports when every
-/// cancel handler has run, which is when the owner may close the descriptor.
+/// Level-triggered: `onReadable` is called while data (or EOF) is waiting and reading is
+/// on, `onWritable` while the socket has room and writing is on. The descriptor is in the
+/// loop's epoll set only while at least one of the two is on (epoll always reports
+/// HUP/ERR, so a registration with no interest would spin). Each transition is one
+/// `epoll_ctl`, made synchronously on the loop: no manager-thread round trip.
+/// `cancel` deregisters at once and calls `done` before returning: then the owner may close
+/// the descriptor, and no event for it is delivered any more.
 final class IOWatcher {
     private let fd: CInt
-    private let queue: DispatchQueue
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
+    private let loop: EventLoop
+    private var token: UInt64 = 0
+    private var registered = false
     private(set) var readingActive = false
     private(set) var writingActive = false
     private var cancelled = false
@@ -20,9 +22,9 @@ final class IOWatcher {
     private var onReadable: () -> Void
     private var onWritable: () -> Void
 
-    init(fd: CInt, queue: DispatchQueue, onReadable: @escaping () -> Void, onWritable: @escaping () -> Void) {
+    init(fd: CInt, loop: EventLoop, onReadable: @escaping () -> Void, onWritable: @escaping () -> Void) {
         self.fd = fd
-        self.queue = queue
+        self.loop = loop
         self.onReadable = onReadable
         self.onWritable = onWritable
     }
@@ -31,60 +33,61 @@ final class IOWatcher {
     func setReading(_ on: Bool) {
         guard on != readingActive, !cancelled else { return }
         readingActive = on
-        if on {
-            if let source = readSource {
-                source.resume()
-            } else {
-                let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-                source.setEventHandler(handler: onReadable)
-                readSource = source
-                source.resume()
-            }
-        } else {
-            readSource?.suspend()
-        }
+        update()
     }
 
     /// Starts or stops write events; a no-op when already in that state.
     func setWriting(_ on: Bool) {
         guard on != writingActive, !cancelled else { return }
         writingActive = on
-        if on {
-            if let source = writeSource {
-                source.resume()
-            } else {
-                let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-                source.setEventHandler(handler: onWritable)
-                writeSource = source
-                source.resume()
+        update()
+    }
+
+    private var mask: UInt32 {
+        (readingActive ? CLINUX_EPOLLIN | CLINUX_EPOLLRDHUP : 0) | (writingActive ? CLINUX_EPOLLOUT : 0)
+    }
+
+    private func update() {
+        let mask = self.mask
+        let poller = loop.poller
+        if mask == 0 {
+            if registered {
+                poller.deregister(fd: fd, token: token)
+                registered = false
             }
+        } else if registered {
+            poller.modify(fd: fd, token: token, mask: mask)
         } else {
-            writeSource?.suspend()
+            token = poller.register(self, fd: fd, mask: mask)
+            registered = true
         }
     }
 
-    /// Cancels both sources; `done` runs on the queue once no source uses the fd any more.
-    func cancel(_ done: @escaping () -> Void) {
+    /// Called by the poller. Errors and hang-ups go to every active side: its next system
+    /// call reports what happened.
+    func handle(events: UInt32) {
+        let failed = events & (CLINUX_EPOLLERR | CLINUX_EPOLLHUP) != 0
+        if readingActive && (failed || events & (CLINUX_EPOLLIN | CLINUX_EPOLLRDHUP) != 0) {
+            onReadable()
+        }
+        // The read handler may have turned writing off or cancelled the watcher.
+        if writingActive && !cancelled && (failed || events & CLINUX_EPOLLOUT != 0) {
+            onWritable()
+        }
+    }
+
+    /// Stops all events; `done` runs before this returns, once nothing watches the fd.
+    func cancel(_ done: () -> Void) {
         guard !cancelled else { return }
         cancelled = true
         onReadable = {}
         onWritable = {}
-        let sources: [DispatchSourceProtocol] = [readSource, writeSource].compactMap { $0 }
-        guard !sources.isEmpty else {
-            done()
-            return
+        if registered {
+            loop.poller.deregister(fd: fd, token: token)
+            registered = false
         }
-        var remaining = sources.count
-        for source in sources {
-            source.setCancelHandler {
-                remaining -= 1  // cancel handlers run on the serial queue
-                if remaining == 0 { done() }
-            }
-        }
-        if let r = readSource, !readingActive { r.resume() }
-        if let w = writeSource, !writingActive { w.resume() }
-        for source in sources { source.cancel() }
-        readSource = nil
-        writeSource = nil
+        readingActive = false
+        writingActive = false
+        done()
     }
 }

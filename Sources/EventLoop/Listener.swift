@@ -122,7 +122,8 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
     private let acceptCall: Listener.AcceptCall
     private let onAccept: Listener.AcceptHandler
     private let onAcceptError: (@Sendable (SyscallError) -> Void)?
-    private var source: DispatchSourceRead?
+    // In the loop's epoll set with its connections: one wake-up serves accepts and I/O.
+    private var watcher: IOWatcher?
     private var suspended = false
     private var backoffTimer: TimerHandle?
     private var closed = false
@@ -142,10 +143,10 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
 
     func start() {
         guard !closed else { return }
-        let source = DispatchSource.makeReadSource(fileDescriptor: socket.readinessDescriptor, queue: loop.queue)
-        source.setEventHandler { [unowned self] in self.acceptBatch() }
-        self.source = source
-        source.resume()
+        let watcher = IOWatcher(fd: socket.readinessDescriptor, loop: loop,
+                                onReadable: { [unowned self] in self.acceptBatch() }, onWritable: {})
+        self.watcher = watcher
+        watcher.setReading(true)
     }
 
     private func acceptBatch() {
@@ -176,15 +177,15 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
     }
 
     private func pause() {
-        guard let source, !suspended else { return }
+        guard let watcher, !suspended else { return }
         suspended = true
         backoffCount += 1
-        source.suspend()
+        watcher.setReading(false)
         backoffTimer = loop.scheduleTimer(after: backoff) { [self] in
             backoffTimer = nil
-            guard !closed, suspended, let source = self.source else { return }
+            guard !closed, suspended, let watcher = self.watcher else { return }
             suspended = false
-            source.resume()
+            watcher.setReading(true)
         }
     }
 
@@ -196,20 +197,12 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
         closed = true
         backoffTimer?.cancel()
         backoffTimer = nil
-        guard let source else {
-            socket.close()
-            done()
-            return
+        suspended = false
+        if let watcher {
+            self.watcher = nil
+            watcher.cancel {}  // synchronous: nothing watches the fd after this
         }
-        self.source = nil
-        source.setCancelHandler { [socket] in
-            socket.close()
-            done()
-        }
-        if suspended {
-            suspended = false
-            source.resume()  // a suspended source never runs its cancel handler
-        }
-        source.cancel()
+        socket.close()
+        done()
     }
 }

@@ -8,9 +8,9 @@ import SystemPackage
 ///   may already have handed to someone else.
 /// - Decision on leaks: `deinit` closes a still-open descriptor rather than asserting.
 ///   A proxy must not crash in production over a forgotten close, and since the owner is
-///   the only holder of the number, closing in `deinit` is safe. Dispatch sources that
-///   watch the fd keep their `Socket` alive in their cancel handler, so the fd is never
-///   closed under a live source; the cancel handler is where it gets closed.
+///   the only holder of the number, closing in `deinit` is safe. Owners stop watching the
+///   fd (`IOWatcher.cancel`, which deregisters it from the loop's epoll set at once)
+///   before they close it, so the fd is never closed while registered.
 ///
 /// Not thread-safe: used by one event loop at a time (handed over once after accept or
 /// connect), hence `@unchecked Sendable`.

@@ -21,7 +21,7 @@ public enum WriteResult: Equatable, Sendable {
 /// A non-blocking socket on its loop, for protocol code (the HTTP proxy).
 ///
 /// Protocol code reads in `onReadable` until `.wouldBlock` (or until it has read enough
-/// for this wake-up: the source fires again while data waits), writes optimistically, and
+/// for this wake-up: readiness is reported again while data waits), writes optimistically, and
 /// keeps its own pending bytes when a write is short; `onWritable` then fires once the
 /// socket has room. Pausing and resuming reads only flips a flag; the read source is
 /// suspended lazily when it fires while paused, so pause/resume within one event costs
@@ -43,7 +43,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         self.socket = socket
         self.loop = loop
         watcher = IOWatcher(
-            fd: socket.readinessDescriptor, queue: loop.queue,
+            fd: socket.readinessDescriptor, loop: loop,
             onReadable: { [unowned self] in self.readableEvent() },
             onWritable: { [unowned self] in self.writableEvent() })
     }
@@ -87,7 +87,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
                 if buffer.count == 0 { return .bytes(0) }
                 sawEOF = true
                 readingWanted = false
-                watcher.setReading(false)  // EOF stays readable: stop the source now
+                watcher.setReading(false)  // EOF stays readable: stop read interest now
                 return .eof
             case .processed(let n): return .bytes(n)
             }
@@ -136,7 +136,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         do { try socket.shutdownWrite(); return nil } catch { return error }
     }
 
-    /// Stops both sources, then closes the fd (in the last cancel handler) and calls `onClosed`.
+    /// Stops watching the fd (synchronously), closes it and calls `onClosed`.
     public func close() {
         loop.preconditionInEventLoop()
         guard !isClosed else { return }

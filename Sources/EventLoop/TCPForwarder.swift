@@ -5,7 +5,7 @@ import Dispatch
 ///
 /// Per direction: read the source into its relay (a pooled pipe with splice when both
 /// ends are sockets, else a pooled copy buffer), write to the sink at once, and only on
-/// EAGAIN arm the sink's write source. A direction stops reading while its sink is blocked
+/// EAGAIN turn on the sink's write interest. A direction stops reading while its sink is blocked
 /// and its relay cannot take more (backpressure: at most one pipe/buffer per direction in
 /// flight). EOF on a source is passed on as `shutdown(SHUT_WR)` on the sink once the relay
 /// is drained; when both directions are done, both sockets close. Each wake-up does at most
@@ -44,7 +44,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
     private var up: Direction!
     private var down: Direction!
     private let idleTimeoutNanos: UInt64?
-    private var idleTimer: DispatchSourceTimer?
+    private var idleTimer: TimerHandle?
     private var lastActivity: UInt64 = 0
     private var onClose: ((ForwardStats) -> Void)?
     private var closeReason: ForwardCloseReason?
@@ -63,10 +63,10 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
             isSplicing ? SpliceRelay(pool: loop.pipePool) as Relay : CopyRelay(pool: loop.bufferPool) as Relay
         }
         clientWatcher = IOWatcher(
-            fd: client.readinessDescriptor, queue: loop.queue,
+            fd: client.readinessDescriptor, loop: loop,
             onReadable: { [unowned self] in pump(up) }, onWritable: { [unowned self] in pump(down) })
         upstreamWatcher = IOWatcher(
-            fd: upstream.readinessDescriptor, queue: loop.queue,
+            fd: upstream.readinessDescriptor, loop: loop,
             onReadable: { [unowned self] in pump(down) }, onWritable: { [unowned self] in pump(up) })
         up = Direction(source: client, sink: upstream, sourceSide: .client, sinkSide: .upstream,
                        sourceWatcher: clientWatcher, sinkWatcher: upstreamWatcher,
@@ -82,8 +82,12 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         guard !started, closeReason == nil else { return }
         started = true
         retainedSelf = self
-        lastActivity = DispatchTime.now().uptimeNanoseconds
-        if let idleTimeoutNanos { armIdleTimer(after: idleTimeoutNanos) }
+        if let idleTimeoutNanos {
+            lastActivity = TimerQueue.now()
+            idleTimer = loop.scheduleLoopTimer(after: .nanoseconds(Int64(clamping: idleTimeoutNanos)), reusable: true) {
+                [unowned self] in idleCheck()
+            }
+        }
         // Initial bytes go out first; pump sends them and then arms reads itself.
         pump(up)
         pump(down)
@@ -132,7 +136,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
                     continue
                 }
                 if rounds >= Self.roundsPerWakeup {
-                    needWrite = d.pending > 0  // the write source fires at once and we go on
+                    needWrite = d.pending > 0  // write interest fires at once and we go on
                     break pumping
                 }
                 if !d.relay.hasRoom {
@@ -159,7 +163,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
             teardown(.error(failingSide, error))
             return
         }
-        if moved > 0 && idleTimeoutNanos != nil { lastActivity = DispatchTime.now().uptimeNanoseconds }
+        if moved > 0 && idleTimeoutNanos != nil { lastActivity = TimerQueue.now() }
         guard closeReason == nil else { return }
         d.sinkWatcher.setWriting(needWrite && !d.finished)
         d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked))
@@ -176,26 +180,16 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
 
     // MARK: idle timeout
 
-    private func armIdleTimer(after nanos: UInt64) {
-        let timer = idleTimer ?? {
-            let t = DispatchSource.makeTimerSource(queue: loop.queue)
-            t.setEventHandler { [unowned self] in idleCheck() }
-            idleTimer = t
-            t.schedule(deadline: .now() + .nanoseconds(Int(clamping: nanos)))
-            t.resume()
-            return t
-        }()
-        timer.schedule(deadline: .now() + .nanoseconds(Int(clamping: nanos)))
-    }
-
-    /// Rescheduled lazily: activity only records a timestamp, the timer checks it.
+    /// Rescheduled lazily: activity only records a timestamp, the timer checks it when
+    /// due and re-arms the same handle for the rest of the period.
     private func idleCheck() {
         guard let idleTimeoutNanos, closeReason == nil else { return }
-        let idle = DispatchTime.now().uptimeNanoseconds &- lastActivity
+        let now = TimerQueue.now()
+        let idle = now &- lastActivity
         if idle >= idleTimeoutNanos {
             teardown(.idleTimeout)
         } else {
-            armIdleTimer(after: idleTimeoutNanos - idle)
+            idleTimer?.rearm(at: now + (idleTimeoutNanos - idle))
         }
     }
 

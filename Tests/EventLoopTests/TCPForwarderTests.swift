@@ -169,7 +169,7 @@ extension IOTests {
         let echo = try EchoServer()
         defer { echo.close() }
         let proxy = try ProxyHarness(upstreamPort: echo.listener.port)
-        let baseline = openFileDescriptorCount()
+        let baseline = settledFileDescriptorCount()
         let count = 1000
         var clients: [BlockingSocket] = []
         for i in 0..<count {

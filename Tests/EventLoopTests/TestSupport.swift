@@ -62,6 +62,19 @@ func openFileDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }
 
+/// The fd count once it stopped changing (two reads 50 ms apart agree; at most 1 s): loops
+/// dropped by earlier tests close their epoll fd a queue turn after they go away.
+func settledFileDescriptorCount() -> Int {
+    var last = openFileDescriptorCount()
+    for _ in 0..<20 {
+        usleep(50_000)
+        let now = openFileDescriptorCount()
+        if now == last { return now }
+        last = now
+    }
+    return last
+}
+
 /// A blocking socket for test peers, with 10 s send/receive timeouts so nothing hangs.
 final class BlockingSocket: @unchecked Sendable {  // used by one thread at a time
     private(set) var fd: CInt

@@ -27,6 +27,34 @@ int clinux_get_pipe_size(int fd);
 /// ioctl(FIONREAD): bytes waiting to be read (sockets and pipes), or -1.
 int clinux_bytes_readable(int fd);
 
+/// One readiness event from `clinux_epoll_wait`: an unpacked copy of `struct epoll_event`
+/// (which is packed on x86-64) carrying the 64-bit token given at registration.
+typedef struct {
+    unsigned int events;
+    unsigned long long token;
+} clinux_poll_event;
+
+/// epoll_create1(EPOLL_CLOEXEC).
+int clinux_epoll_create(void);
+
+/// epoll_ctl(2); `op` is one of CLINUX_EPOLL_CTL_*, `events` a mask of CLINUX_EPOLL*.
+int clinux_epoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long token);
+
+/// epoll_wait(2) into `out` (at most `max`), without blocking when `timeout_ms` is 0.
+int clinux_epoll_wait(int epfd, clinux_poll_event *out, int max, int timeout_ms);
+
+/// CPUs in this process's affinity mask (sched_getaffinity + CPU_COUNT), or -1.
+int clinux_available_cpus(void);
+
+extern const int CLINUX_EPOLL_CTL_ADD;
+extern const int CLINUX_EPOLL_CTL_MOD;
+extern const int CLINUX_EPOLL_CTL_DEL;
+extern const unsigned int CLINUX_EPOLLIN;
+extern const unsigned int CLINUX_EPOLLOUT;
+extern const unsigned int CLINUX_EPOLLERR;
+extern const unsigned int CLINUX_EPOLLHUP;
+extern const unsigned int CLINUX_EPOLLRDHUP;
+
 extern const unsigned int CLINUX_SPLICE_F_MOVE;
 extern const unsigned int CLINUX_SPLICE_F_NONBLOCK;
 extern const unsigned int CLINUX_SPLICE_F_MORE;

@@ -1,0 +1,113 @@
+import CLinux
+import Glibc
+import Testing
+@testable import EventLoop
+
+/// The per-loop epoll set behind IOWatcher.
+struct PollerTests {
+    private func socketPair() -> (CInt, CInt) {
+        var fds: [CInt] = [-1, -1]
+        let rc = socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0, &fds)
+        precondition(rc == 0, "socketpair failed")
+        return (fds[0], fds[1])
+    }
+
+    private func send(_ fd: CInt) {
+        var byte: UInt8 = 1
+        _ = Glibc.write(fd, &byte, 1)
+    }
+
+    @Test func readAndWriteInterestAreReportedAndCancelDeregisters() {
+        let loop = EventLoop()
+        let (a, b) = socketPair()
+        defer { _ = Glibc.close(b) }
+        let readable = Promise<Void>()
+        let writable = Promise<Void>()
+        let box = UncheckedBox(Holder())
+        loop.execute {
+            let watcher = IOWatcher(fd: a, loop: loop, onReadable: {
+                readable.fulfill(())
+                box.value.watcher?.setReading(false)
+            }, onWritable: {
+                writable.fulfill(())
+                box.value.watcher?.setWriting(false)
+            })
+            box.value.watcher = watcher
+            watcher.setWriting(true)
+            watcher.setReading(true)
+        }
+        #expect(writable.wait() != nil)
+        send(b)
+        #expect(readable.wait() != nil)
+        let cancelled = Promise<Int>()
+        loop.execute {
+            var doneRan = false
+            box.value.watcher?.cancel { doneRan = true }
+            _ = Glibc.close(a)
+            cancelled.fulfill(doneRan ? loop.poller.registeredCount : -1)
+        }
+        #expect(cancelled.wait() == 0)
+    }
+
+    /// Two descriptors ready in one batch: whichever handler runs first cancels the other,
+    /// closes its fd and watches a new socket that likely gets the same number. The event
+    /// already fetched for the old registration must reach nobody.
+    @Test func anEventForADescriptorDeregisteredEarlierInTheBatchIsDropped() {
+        let loop = EventLoop()
+        let calls = Collected<String>()
+        let settled = Promise<Void>()
+        let state = UncheckedBox(PairState())
+        let (a1, b1) = socketPair()
+        let (a2, b2) = socketPair()
+        send(b1)
+        send(b2)  // both readable before they are registered: one epoll_wait returns both
+        loop.execute {
+            let s = state.value
+            func replace(_ other: Int) {
+                guard let victim = s.watchers[other] else { return }
+                s.watchers[other] = nil
+                victim.cancel {}
+                _ = Glibc.close(s.fds[other])
+                let (fresh, peer) = socketPair()  // lowest free number: the one just closed
+                s.extra = (fresh, peer)
+                let watcher = IOWatcher(fd: fresh, loop: loop,
+                                        onReadable: { calls.append("fresh") }, onWritable: {})
+                s.fresh = watcher
+                watcher.setReading(true)
+            }
+            s.fds = [a1, a2]
+            for i in 0..<2 {
+                let watcher = IOWatcher(fd: s.fds[i], loop: loop, onReadable: {
+                    calls.append("w\(i)")
+                    s.watchers[i]?.setReading(false)
+                    replace(1 - i)
+                }, onWritable: {})
+                s.watchers[i] = watcher
+                watcher.setReading(true)
+            }
+            loop.scheduleTimer(after: .milliseconds(50)) { settled.fulfill(()) }
+        }
+        #expect(settled.wait() != nil)
+        #expect(calls.all == ["w0"] || calls.all == ["w1"])
+        let cleaned = Promise<Int>()
+        loop.execute {
+            let s = state.value
+            for (i, w) in s.watchers { w.cancel {}; _ = Glibc.close(s.fds[i]) }
+            s.fresh?.cancel {}
+            if let (fresh, peer) = s.extra { _ = Glibc.close(fresh); _ = Glibc.close(peer) }
+            cleaned.fulfill(loop.poller.registeredCount)
+        }
+        #expect(cleaned.wait() == 0)
+        _ = Glibc.close(b1)
+        _ = Glibc.close(b2)
+    }
+}
+
+private final class Holder { var watcher: IOWatcher? }
+
+private final class PairState {  // touched only on the loop
+    var fds: [CInt] = []
+    var watchers: [Int: IOWatcher] = [:]
+    var fresh: IOWatcher?
+    var extra: (CInt, CInt)?
+}
