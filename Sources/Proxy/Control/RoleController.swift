@@ -10,14 +10,15 @@ import ProxyConfig
 final class RoleController: @unchecked Sendable {  // mutable state confined to `queue`
     let config: RoleConfig
     let queue: DispatchQueue
-    private(set) var model: RoleModel
-    private var targets: [String: ServerTarget]
-    private var checkers: [String: HealthChecker] = [:]
-    private(set) var lastChecks: [String: CheckResult] = [:]
+    var model: RoleModel  // set on `queue` only (here and in RoleController+Operations)
+    var targets: [String: ServerTarget]
+    var checkers: [String: HealthChecker] = [:]
+    var lastChecks: [String: CheckResult] = [:]
     private(set) var planes: [RolePlane] = []
     private let group: EventLoopGroup
     private let logger: Logger
     private var observers: [@Sendable ([ModelEvent]) -> Void] = []
+    private var checkObservers: [@Sendable (CheckResult) -> Void] = []
 
     var name: String { config.name }
 
@@ -47,6 +48,9 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Called with every batch of model events, on `queue`. Add observers before `start()`.
     func observe(_ observer: @escaping @Sendable ([ModelEvent]) -> Void) { observers.append(observer) }
 
+    /// Called with every health check result, on `queue` (for metrics). Add on `queue` or before `start()`.
+    func observeChecks(_ observer: @escaping @Sendable (CheckResult) -> Void) { checkObservers.append(observer) }
+
     /// Starts the health checks; the model picks the first server once the verdicts are in,
     /// or at the start-up deadline (one interval + timeout), whichever comes first.
     func start() {
@@ -66,7 +70,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         }
     }
 
-    private func startChecker(for server: String) {
+    func startChecker(for server: String) {
         guard let target = targets[server] else { return }
         let checker = HealthChecker(server: server, target: target, health: config.health, loop: group.next()) { [weak self] result in
             guard let self else { return }
@@ -81,6 +85,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     private func record(_ result: CheckResult) {
         guard checkers[result.server] != nil else { return }  // removed meanwhile
         lastChecks[result.server] = result
+        for observer in checkObservers { observer(result) }
         apply(model.recordCheck(server: result.server, passed: result.passed, at: result.at))
     }
 
