@@ -4,10 +4,9 @@ import HTTP1
 /// One client of the admin listener, on the loop that accepted it: reads requests with
 /// HTTP1's parser, answers them one at a time (keep-alive), and may turn into an event
 /// stream. Output the socket cannot take yet waits in `pending`; an event stream whose
-/// `pending` grows past `maxStreamBacklog` is a slow subscriber and is dropped.
+/// `pending` grows past the router's `streamBacklog` is a slow subscriber and is dropped.
 final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // confined to loop.queue
     static let maxBody = 64 * 1024
-    static let maxStreamBacklog = 256 * 1024
     static let keepAliveInterval: Duration = .seconds(15)
     static let idleTimeout: Duration = .seconds(120)
 
@@ -179,7 +178,7 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
     func deliver(_ frame: [UInt8]) {
         loop.execute { [self] in
             guard streaming, !connection.isClosed else { return }
-            if pending.count + frame.count > Self.maxStreamBacklog {
+            if pending.count + frame.count > router.streamBacklog {
                 router.hub.unsubscribe(self)
                 connection.close()
                 return

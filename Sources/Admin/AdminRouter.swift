@@ -13,8 +13,12 @@ final class AdminRouter: Sendable {
     private let token: BearerToken?
     private let stateFile: StateFile?
     private let logger: Logger
+    /// Bytes an event stream may have waiting before its subscriber counts as slow and is dropped.
+    let streamBacklog: Int
 
-    init(proxy: ProxyServer, hub: EventHub, metrics: AdminMetrics, token: BearerToken?, stateFile: StateFile?, logger: Logger) {
+    init(proxy: ProxyServer, hub: EventHub, metrics: AdminMetrics, token: BearerToken?, stateFile: StateFile?, logger: Logger,
+         streamBacklog: Int) {
+        self.streamBacklog = streamBacklog
         self.proxy = proxy
         self.hub = hub
         self.metrics = metrics

@@ -19,7 +19,7 @@ public final class AdminServer: Sendable {
     /// Reads the token file now (trimmed); throws when it cannot be read or is empty.
     public init(configuration: AdminConfig, proxy: ProxyServer, stateFile: StateFile? = nil,
                 metrics: AdminMetrics = AdminMetrics(), logger: Logger,
-                eventHistory: Int = 1000) throws {
+                eventHistory: Int = 1000, eventStreamBacklog: Int = 256 * 1024) throws {
         self.configuration = configuration
         self.metrics = metrics
         self.group = proxy.group
@@ -35,7 +35,8 @@ public final class AdminServer: Sendable {
             throw AdminError("cannot read token-file '\(configuration.tokenFile ?? "")': \(error.localizedDescription)")
         }
         let hub = EventHub(historyLimit: eventHistory)
-        router = AdminRouter(proxy: proxy, hub: hub, metrics: metrics, token: token, stateFile: stateFile, logger: logger)
+        router = AdminRouter(proxy: proxy, hub: hub, metrics: metrics, token: token, stateFile: stateFile, logger: logger,
+                             streamBacklog: eventStreamBacklog)
         listener = ListenerBox()
         proxy.observeEvents { events, _ in hub.publish(events) }
         metrics.attach(to: proxy)

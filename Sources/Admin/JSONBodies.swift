@@ -6,7 +6,7 @@ import Proxy
 enum JSONBodies {
     static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Strings, numbers, bools and optionals always encode.
         return (try? [UInt8](encoder.encode(value))) ?? Array("{}".utf8)
     }

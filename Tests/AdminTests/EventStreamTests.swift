@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import Admin
+import FailoverModel
+
+@Suite(.serialized) struct EventStreamTests {
+    @Test func maintenanceOnTheActiveServerIsAFailoverEvent() throws {
+        let harness = try AdminHarness()
+        defer { harness.stop() }
+        #expect(harness.waitForActive("primary"))
+        #expect(harness.waitForAllUp())
+        let stream = try EventStreamClient(port: harness.port)
+        #expect(eventually { harness.admin.eventSubscriberCount == 1 })
+
+        #expect(try harness.call("POST", "/api/roles/web/servers/primary/maintenance", #"{"enabled":true}"#).status == 200)
+        let health = try #require(stream.waitFor { $0.type == "health" })
+        #expect(health.json["server"] as? String == "primary")
+        #expect(health.json["state"] as? String == "maintenance")
+        let failover = try #require(stream.waitFor { $0.type == "failover" })
+        #expect(failover.json["type"] as? String == "failover")
+        #expect(failover.json["role"] as? String == "web")
+        #expect(failover.json["from"] as? String == "primary")
+        #expect(failover.json["to"] as? String == "secondary")
+        #expect(failover.json["reason"] as? String == "maintenance")
+        #expect(Timestampish.isRFC3339(failover.json["at"] as? String))
+        #expect(stream.responseHead.contains("Content-Type: text/event-stream"))
+        let healthID = try #require(health.id)
+        let failoverID = try #require(failover.id)
+        #expect(failoverID == healthID + 1)
+    }
+
+    @Test func lastEventIDReplaysWhatCameAfterIt() throws {
+        let harness = try AdminHarness()
+        defer { harness.stop() }
+        #expect(harness.waitForActive("primary"))
+        #expect(harness.waitForAllUp())
+        #expect(try harness.call("POST", "/api/roles/web/servers/primary/maintenance", #"{"enabled":true}"#).status == 200)
+        #expect(try harness.call("POST", "/api/roles/web/servers/primary/maintenance", #"{"enabled":false}"#).status == 200)
+
+        let all = try EventStreamClient(port: harness.port, lastEventID: 0)
+        let last = try #require(all.waitFor { $0.type == "health" && $0.json["state"] as? String == "up" && $0.json["server"] as? String == "primary" && $0.id ?? 0 > 2 })
+        let ids = all.events.compactMap(\.id)
+        #expect(ids == Array(1...(last.id ?? 0)))  // every id once, in order
+        let failover = try #require(all.events.first { $0.type == "failover" && $0.json["reason"] as? String == "maintenance" })
+
+        let resumed = try EventStreamClient(port: harness.port, lastEventID: failover.id)
+        let replayed = try #require(resumed.waitFor { $0.id == last.id })
+        #expect(replayed == last)
+        #expect(resumed.events.first?.id == (failover.id ?? 0) + 1)
+        #expect(resumed.events.allSatisfy { ($0.id ?? 0) > (failover.id ?? 0) })
+    }
+
+    @Test func historyIsBoundedAndReplaysInOrder() {
+        let hub = EventHub(historyLimit: 3)
+        let sink = FrameSink()
+        let events = (0..<5).map { i in
+            ModelEvent.health(HealthEvent(role: "r", server: "s\(i)", state: .up, at: Timestamp(milliseconds: Int64(i))))
+        }
+        hub.publish(events)
+        hub.subscribe(sink, after: 1)
+        #expect(sink.ids == [3, 4, 5])  // 1 and 2 fell out of the history
+        hub.publish([events[0]])
+        #expect(sink.ids == [3, 4, 5, 6])
+        hub.unsubscribe(sink)
+        hub.publish([events[0]])
+        #expect(sink.ids.count == 4)
+    }
+
+    @Test func aSlowSubscriberIsDroppedAndOthersKeepReceiving() throws {
+        let harness = try AdminHarness(eventStreamBacklog: 8 * 1024)
+        defer { harness.stop() }
+        #expect(harness.waitForActive("primary"))
+        #expect(harness.waitForAllUp())
+        // A subscriber that never reads: the kernel buffers fill, then its backlog, then it is dropped.
+        let stalled = try ClientSocket(port: harness.port)
+        defer { stalled.close() }
+        var small: Int32 = 4096
+        setsockopt(stalled.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        try stalled.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n")
+        let reader = try EventStreamClient(port: harness.port)
+        #expect(eventually { harness.admin.eventSubscriberCount == 2 })
+        var toggles = 0
+        let deadline = Date().addingTimeInterval(30)
+        while harness.admin.eventSubscriberCount == 2 && toggles < 50_000 && Date() < deadline {
+            let enabled = toggles % 2 == 0
+            _ = try harness.call("POST", "/api/roles/web/servers/secondary/maintenance", #"{"enabled":\#(enabled)}"#)
+            toggles += 1
+        }
+        #expect(harness.admin.eventSubscriberCount == 1)
+        #expect(reader.waitFor { $0.id ?? 0 > UInt64(toggles) } != nil)  // the reader got every event
+    }
+}
+
+final class FrameSink: EventStreamSubscriber, @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var frames: [[UInt8]] = []
+    func deliver(_ frame: [UInt8]) { lock.lock(); frames.append(frame); lock.unlock() }
+    var ids: [Int] {
+        lock.lock(); defer { lock.unlock() }
+        return frames.compactMap { frame in
+            String(decoding: frame, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("id: ") }.flatMap { Int($0.dropFirst(4)) }
+        }
+    }
+}
+
+enum Timestampish {
+    static func isRFC3339(_ text: String?) -> Bool { text.flatMap { Timestamp(rfc3339: $0) } != nil }
+}

@@ -1,0 +1,79 @@
+import DemoBackends
+import Foundation
+import Proxy
+import Testing
+
+@Suite(.serialized) struct StateFileTests {
+    @Test func aRestartKeepsTheRoleOnTheSecondary() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("admin-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("failover-proxy.state").path
+
+        let backends = try DemoServer.started(["primary", "secondary"])
+        defer { for backend in backends { backend.stop() } }
+        let first = try AdminHarness(failback: false, statePath: path, reuse: backends)
+        #expect(first.waitForActive("primary"))
+        #expect(first.waitForAllUp())
+        backends[0].stop()  // the primary fails: the role goes to the secondary
+        #expect(first.waitForActive("secondary"))
+        backends[0].healthy = true
+        try backends[0].start()
+        // failback off: the primary comes back up, the role stays
+        #expect(first.waitForAllUp())
+        #expect(first.active == "secondary")
+        first.stop()
+
+        let saved = try #require(try StateFile(path: path, configuration: .init(), logger: .init(label: "t")).load())
+        #expect(saved.snapshots["web"]?.active == "secondary")
+
+        let second = try AdminHarness(failback: false, statePath: path, reuse: backends)
+        defer { second.stop() }
+        #expect(second.waitForActive("secondary"))
+        #expect(second.waitForAllUp())  // the primary is healthy, and still the role stays
+        #expect(second.active == "secondary")
+        let role = try second.get("/api/roles/web").json()
+        #expect(role["active"] as? String == "secondary")
+    }
+
+    @Test func runtimeChangesSurviveARestart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("admin-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.json").path
+
+        let backends = try DemoServer.started(["a", "b", "c"])
+        defer { for backend in backends { backend.stop() } }
+        let first = try AdminHarness(statePath: path, reuse: backends)
+        #expect(first.waitForActive("a"))
+        #expect(first.waitForAllUp())
+        #expect(try first.call("POST", "/api/roles/web/servers/c/move", #"{"position":0}"#).status == 200)
+        #expect(try first.call("PUT", "/api/roles/web/failback", #"{"enabled":true}"#).status == 200)
+        #expect(try first.call("POST", "/api/roles/web/servers/b/maintenance", #"{"enabled":true}"#).status == 200)
+        #expect(try first.call("DELETE", "/api/roles/web/servers/a").status == 200)
+        #expect(first.active == "c")
+        first.stop()
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+
+        // The same file config (a, b, c): a stays removed, c stays first, b in maintenance.
+        let second = try AdminHarness(statePath: path, reuse: backends)
+        defer { second.stop() }
+        #expect(second.waitForActive("c"), "\((try? second.get("/api/roles/web").text) ?? "")")
+        let role = try second.get("/api/roles/web").json()
+        let servers = try #require(role["servers"] as? [[String: Any]])
+        #expect(servers.map { $0["name"] as? String } == ["c", "b"])
+        #expect(servers[1]["state"] as? String == "maintenance")
+        #expect(role["failback"] as? Bool == true)
+    }
+}
+
+extension DemoServer {
+    /// HTTP demo servers on ephemeral ports, started; the caller stops them.
+    static func started(_ names: [String]) throws -> [DemoServer] {
+        try names.map { name in
+            let server = DemoServer(name: name, kind: .http)
+            try server.start()
+            return server
+        }
+    }
+}
