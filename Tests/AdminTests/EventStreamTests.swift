@@ -79,12 +79,27 @@ import FailoverModel
         try stalled.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n")
         let reader = try EventStreamClient(port: harness.port)
         #expect(eventually { harness.admin.eventSubscriberCount == 2 })
+        // Toggle maintenance in pipelined batches on one keep-alive connection: each toggle is one event.
+        let caller = try ClientSocket(port: harness.port)
+        defer { caller.close() }
         var toggles = 0
         let deadline = Date().addingTimeInterval(30)
-        while harness.admin.eventSubscriberCount == 2 && toggles < 50_000 && Date() < deadline {
-            let enabled = toggles % 2 == 0
-            _ = try harness.call("POST", "/api/roles/web/servers/secondary/maintenance", #"{"enabled":\#(enabled)}"#)
-            toggles += 1
+        while harness.admin.eventSubscriberCount == 2 && toggles < 100_000 && Date() < deadline {
+            var batch = ""
+            for i in 0..<200 {
+                let body = #"{"enabled":\#((toggles + i) % 2 == 0)}"#
+                batch += "POST /api/roles/web/servers/secondary/maintenance HTTP/1.1\r\nHost: a\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            }
+            try caller.send(batch)
+            var replies: [UInt8] = []
+            var answered = 0
+            while answered < 200, let chunk = caller.receive(), !chunk.isEmpty {
+                replies += chunk
+                answered = String(decoding: replies, as: UTF8.self).components(separatedBy: "HTTP/1.1 200").count - 1
+            }
+            #expect(answered == 200)
+            toggles += 200
         }
         #expect(harness.admin.eventSubscriberCount == 1)
         #expect(reader.waitFor { $0.id ?? 0 > UInt64(toggles) } != nil)  // the reader got every event
