@@ -97,9 +97,9 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
         guard bodyLength <= maxBody else { return .failure(AdminRequestFailure(status: 413, message: "body too large")) }
         guard buffer.count >= headLength + bodyLength else { return .success(nil) }
         let target = head.targetString(in: buffer)
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let request = AdminRequest(
-            method: head.method, path: path,
+            method: head.method, path: parts.first.map(String.init) ?? "/", query: parts.count > 1 ? String(parts[1]) : "",
             authorization: head.value(forName: "Authorization", in: buffer),
             lastEventID: head.value(forName: "Last-Event-ID", in: buffer),
             body: Array(buffer[headLength..<(headLength + bodyLength)]),

@@ -5,10 +5,21 @@ struct AdminRequest: Sendable {
     let method: HTTPMethod
     /// The path without the query, percent-decoded per segment by `segments`.
     let path: String
+    /// The query string after `?`, undecoded ("" when none).
+    let query: String
     let authorization: String?
     let lastEventID: String?
     let body: [UInt8]
     let keepAlive: Bool
+
+    /// The value of `name` in the query, percent-decoded.
+    func queryValue(_ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.first.map(String.init) == name { return parts.count > 1 ? Self.percentDecoded(String(parts[1])) : "" }
+        }
+        return nil
+    }
 
     /// `/api/roles/x` → ["api", "roles", "x"]; percent-escapes decoded.
     var segments: [String] {

@@ -55,7 +55,9 @@ final class AdminRouter: Sendable {
             }
         case .events:
             guard allow(request, [.get], respond) else { return }
-            respond(.eventStream(lastEventID: request.lastEventID.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }))
+            // The header (sent by EventSource on reconnect) wins; `?lastEventId=N` lets a page replay on first load.
+            let lastEventID = request.lastEventID ?? request.queryValue("lastEventId")
+            respond(.eventStream(lastEventID: lastEventID.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }))
         case .roles:
             guard allow(request, [.get], respond) else { return }
             proxy.roleStatuses { respond(.json(200, JSONBodies.roles($0))) }

@@ -38,7 +38,10 @@ enum StatusPage {
   .switch::after { content:""; position:absolute; top:2px; left:2px; width:16px; height:16px; border-radius:50%; background:#fff; transition:left .15s; box-shadow:0 1px 2px rgba(0,0,0,.25); }
   .toggle.on .switch { background:var(--accent); }
   .toggle.on .switch::after { left:16px; }
-  table { width:100%; border-collapse:collapse; }
+  table { width:100%; border-collapse:collapse; table-layout:fixed; }
+  col.c-led { width:44px; } col.c-prio { width:48px; } col.c-server { width:20%; } col.c-state { width:130px; }
+  col.c-sessions { width:90px; } col.c-actions { width:340px; }
+  td { overflow:hidden; text-overflow:ellipsis; }
   th { text-align:left; font-size:11px; text-transform:uppercase; letter-spacing:.5px; color:var(--muted); font-weight:600; padding:8px 12px; border-bottom:1px solid var(--line); }
   td { padding:10px 12px; border-bottom:1px solid var(--line); vertical-align:middle; }
   tr:last-child td { border-bottom:none; }
@@ -68,7 +71,7 @@ enum StatusPage {
   #events ol { list-style:none; margin:0; padding:4px 0; max-height:220px; overflow:auto; font-size:12px; }
   #events li { padding:4px 18px; display:flex; gap:12px; }
   #events li .t { color:var(--muted); font-family:ui-monospace,monospace; }
-  #events li.failover { font-weight:600; }
+  #events li.failover { font-weight:600; color:#1e40af; }
   #events .empty { color:var(--muted); padding:8px 18px; }
   #toast { position:fixed; bottom:18px; right:18px; background:#17212b; color:#fff; padding:10px 14px; border-radius:8px; font-size:13px; opacity:0; transition:opacity .2s; max-width:420px; }
   #toast.show { opacity:.95; } #toast.error { background:#9b1c1c; }
@@ -140,7 +143,7 @@ function render(roles) {
         el("span", { class: "lat" }, " · " + c.durationMs.toFixed(1) + " ms · " + ago(c.at))) : el("span", { class: "check lat" }, "no check yet");
       const maint = s.state === "maintenance";
       return el("tr", { class: s.active ? "active" : "" },
-        el("td", { style: "width:24px" }, el("span", { class: "led" + (s.active ? " on" : ""), title: s.active ? "hosts the role" : "" })),
+        el("td", {}, el("span", { class: "led" + (s.active ? " on" : ""), title: s.active ? "hosts the role" : "" })),
         el("td", { class: "prio" }, "#" + (i + 1)),
         el("td", {}, el("div", { class: "name" }, s.name), el("div", { class: "addr" }, s.address)),
         el("td", {}, el("span", { class: "state " + s.state }, s.state)),
@@ -152,7 +155,8 @@ function render(roles) {
           el("button", { class: maint ? "" : "warn", onclick: () => call("POST", sb + "/maintenance", { enabled: !maint }) }, maint ? "end maintenance" : "maintenance"),
           el("button", { class: "primary", disabled: s.active || s.state !== "up", onclick: () => call("POST", base + "/activate", { server: s.name }) }, "activate")));
     });
-    const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", {}), el("th", {}, "#"), el("th", {}, "server"), el("th", {}, "state"),
+    const cols = el("colgroup", {}, ...["led", "prio", "server", "state", "sessions", "check", "actions"].map(c => el("col", { class: "c-" + c })));
+    const table = el("table", {}, cols, el("thead", {}, el("tr", {}, el("th", {}), el("th", {}, "#"), el("th", {}, "server"), el("th", {}, "state"),
       el("th", {}, "sessions"), el("th", {}, "last check"), el("th", {}))), el("tbody", {}, ...rows));
     return el("section", { class: "role" }, head, table);
   }));
@@ -182,7 +186,7 @@ function logEvent(type, e) {
 
 function connect() {
   const conn = document.getElementById("conn"), text = document.getElementById("conn-text");
-  const source = new EventSource("/events");
+  const source = new EventSource("/events?lastEventId=0");  // recent history first, then live
   source.onopen = () => { conn.className = "live"; text.textContent = "live"; refresh(); };
   source.onerror = () => { conn.className = ""; text.textContent = "reconnecting…"; };
   for (const type of ["failover", "health"]) {

@@ -208,7 +208,7 @@ import Testing
         let page = try harness.get("/")
         #expect(page.status == 200)
         #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)
-        #expect(page.text.contains("EventSource(\"/events\")"))
+        #expect(page.text.contains("EventSource(\"/events"))
         #expect(page.text.contains("/api/roles"))
         #expect(!page.text.contains("http://") && !page.text.contains("https://"))  // no external assets
     }

@@ -48,6 +48,11 @@ import FailoverModel
         #expect(replayed == last)
         #expect(resumed.events.first?.id == (failover.id ?? 0) + 1)
         #expect(resumed.events.allSatisfy { ($0.id ?? 0) > (failover.id ?? 0) })
+
+        // The page's first load asks with a query parameter (EventSource cannot set the header).
+        let page = try EventStreamClient(port: harness.port, path: "/events?lastEventId=\(failover.id ?? 0)")
+        #expect(page.waitFor { $0.id == last.id } == last)
+        #expect(page.events.first?.id == (failover.id ?? 0) + 1)
     }
 
     @Test func historyIsBoundedAndReplaysInOrder() {

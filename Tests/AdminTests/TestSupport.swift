@@ -213,9 +213,9 @@ final class EventStreamClient {
     private(set) var comments: [String] = []
     private(set) var responseHead = ""
 
-    init(port: UInt16, lastEventID: UInt64? = nil) throws {
+    init(port: UInt16, lastEventID: UInt64? = nil, path: String = "/events") throws {
         socket = try ClientSocket(port: port, receiveTimeout: 0.2)
-        var head = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+        var head = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
         if let lastEventID { head += "Last-Event-ID: \(lastEventID)\r\n" }
         try socket.send(head + "\r\n")
     }
