@@ -47,20 +47,20 @@ public final class StateFile: Sendable {
     public func record(_ snapshot: RoleSnapshot) {
         // Before its first choice a restarted role has no active server yet: keep the saved one.
         guard !snapshot.isStartingUp else { return }
-        let document: SavedState? = state.withLock { state in
+        // Written under the lock: roles change on queues of their own, and two writers must
+        // neither share the temp file nor let an older document land after a newer one.
+        state.withLock { state in
             let part = PersistentPart(snapshot)
-            guard state.written[snapshot.name] != part else { return nil }
-            state.written[snapshot.name] = part
+            guard state.written[snapshot.name] != part else { return }
             state.roles[snapshot.name] = SavedRole(snapshot: snapshot,
                                                    configuredServers: state.configured[snapshot.name] ?? [])
-            return SavedState(roles: state.roles.values.sorted { $0.snapshot.name < $1.snapshot.name })
-        }
-        guard let document else { return }
-        do {
-            try write(document)
-        } catch {
-            logger.error("cannot write the state file", metadata: ["path": .string(path), "error": .string("\(error)")])
-            state.withLock { _ = $0.written.removeValue(forKey: snapshot.name) }  // try again next time
+            do {
+                try write(SavedState(roles: state.roles.values.sorted { $0.snapshot.name < $1.snapshot.name }))
+                state.written[snapshot.name] = part
+            } catch {
+                // Kept in memory; the next change writes it again.
+                logger.error("cannot write the state file", metadata: ["path": .string(path), "error": .string("\(error)")])
+            }
         }
     }
 
