@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 @testable import Admin
@@ -11,8 +12,15 @@ import FailoverModel
         #expect(harness.waitForAllUp())
         let stream = try EventStreamClient(port: harness.port)
         #expect(eventually { harness.admin.eventSubscriberCount == 1 })
+        let traffic = ClientTraffic(port: harness.proxy.boundAddresses(role: "web")[0].port)
+        traffic.start()
+        #expect(eventually { traffic.outcomes.succeeded >= 5 })
 
         #expect(try harness.call("POST", "/api/roles/web/servers/primary/maintenance", #"{"enabled":true}"#).status == 200)
+        #expect(eventually { traffic.servedBy.contains("secondary") })
+        traffic.stop()
+        #expect(traffic.outcomes.failed == 0, "failures: \(traffic.failures)")
+        #expect(traffic.servedBy.contains("primary"))
         let health = try #require(stream.waitFor { $0.type == "health" })
         #expect(health.json["server"] as? String == "primary")
         #expect(health.json["state"] as? String == "maintenance")
@@ -125,4 +133,49 @@ final class FrameSink: EventStreamSubscriber, @unchecked Sendable {  // guarded 
 
 enum Timestampish {
     static func isRFC3339(_ text: String?) -> Bool { text.flatMap { Timestamp(rfc3339: $0) } != nil }
+}
+
+/// Clients sending one HTTP request per connection through the proxy, one after another,
+/// on a thread of their own (at most 2000 requests or 20 s), recording who served each.
+final class ClientTraffic: @unchecked Sendable {  // guarded by `lock`
+    private let port: UInt16
+    private let lock = NSLock()
+    private var stopped = false
+    private var succeeded = 0
+    private(set) var failures: [String] = []
+    private var served = Set<String>()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(port: UInt16) { self.port = port }
+
+    var outcomes: (succeeded: Int, failed: Int) { lock.withLock { (succeeded, failures.count) } }
+    var servedBy: Set<String> { lock.withLock { served } }
+
+    func start() {
+        Thread { [self] in
+            let deadline = Date().addingTimeInterval(20)
+            for _ in 0..<2000 where Date() < deadline && !lock.withLock({ stopped }) {
+                do {
+                    let reply = try HTTPReply.request("GET", port: port, path: "/")
+                    let text = reply.text
+                    lock.withLock {
+                        if reply.status == 200, let name = text.split(separator: " ").last {
+                            succeeded += 1
+                            served.insert(name.trimmingCharacters(in: .whitespacesAndNewlines))
+                        } else {
+                            failures.append("status \(reply.status): \(text)")
+                        }
+                    }
+                } catch {
+                    lock.withLock { failures.append("\(error)") }
+                }
+            }
+            finished.signal()
+        }.start()
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        _ = finished.wait(timeout: .now() + 25)
+    }
 }

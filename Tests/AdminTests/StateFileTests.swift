@@ -1,6 +1,8 @@
 import DemoBackends
 import Foundation
+import FailoverModel
 import Proxy
+import ProxyConfig
 import Testing
 
 @Suite(.serialized) struct StateFileTests {
@@ -75,5 +77,40 @@ extension DemoServer {
             try server.start()
             return server
         }
+    }
+}
+
+struct SavedStateTests {
+    private func role(_ servers: [String]) -> RoleConfig {
+        RoleConfig(name: "r", servers: servers.enumerated().map { i, name in
+            ServerConfig(name: name, address: Endpoint(host: "127.0.0.1", port: UInt16(10_000 + i)))
+        })
+    }
+
+    private func saved(snapshotServers: [String], configured: [String]) throws -> SavedState {
+        let model = try RoleModel(name: "r", servers: snapshotServers.map { ServerSpec(name: $0, address: "127.0.0.1:2\($0.count)000") },
+                                  failback: false, thresholds: HealthThresholds(rise: 1, fall: 1))
+        return SavedState(roles: [SavedRole(snapshot: model.snapshot(), configuredServers: configured)])
+    }
+
+    @Test func runtimeChangesWinOverTheFileTheyWereMadeAgainst() throws {
+        // Saved against a file with a, b, c: `a` was removed and `x` added at run time.
+        let state = try saved(snapshotServers: ["c", "b", "x"], configured: ["a", "b", "c"])
+        let effective = state.effectiveConfiguration(ProxyConfiguration(roles: [role(["a", "b", "c"])]))
+        #expect(effective.roles[0].servers.map(\.name) == ["b", "c", "x"])
+        #expect(effective.roles[0].servers.last?.address == Endpoint(host: "127.0.0.1", port: 21000))
+    }
+
+    @Test func fileChangesSinceTheSaveAreTakenAsTheFileSays() throws {
+        // Saved against a, b; the file now has b and d: `a` left the file, `d` joined it.
+        let state = try saved(snapshotServers: ["a", "b"], configured: ["a", "b"])
+        let effective = state.effectiveConfiguration(ProxyConfiguration(roles: [role(["b", "d"])]))
+        #expect(effective.roles[0].servers.map(\.name) == ["b", "d"])
+    }
+
+    @Test func aRoleWithoutSavedStateIsUnchanged() throws {
+        let state = SavedState(roles: [])
+        let configuration = ProxyConfiguration(roles: [role(["a"])])
+        #expect(state.effectiveConfiguration(configuration) == configuration)
     }
 }

@@ -166,6 +166,11 @@ public struct SavedRole: Codable, Sendable, Equatable {
     public var snapshot: RoleSnapshot
     /// The servers the configuration file named when this was saved.
     public var configuredServers: [String]
+
+    public init(snapshot: RoleSnapshot, configuredServers: [String]) {
+        self.snapshot = snapshot
+        self.configuredServers = configuredServers
+    }
 }
 
 /// What a restart keeps of a snapshot; a change of anything else (health) is not written.
