@@ -17,6 +17,8 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
     private var parser = HTTPRequestParser()
     private var pending: [UInt8] = []
     private var busy = false
+    /// `100 Continue` went out for the request whose body we wait for.
+    private var sentContinue = false
     private var closeWhenFlushed = false
     private var streaming = false
     private var keepAliveTimer: TimerHandle?
@@ -66,7 +68,12 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
                 parser.reset()
                 return .failure(AdminRequestFailure(status: error.status, message: "\(error)"))
             case .complete(let head, let headLength):
-                return Self.request(head, headLength: headLength, in: buffer)
+                let result = Self.request(head, headLength: headLength, in: buffer)
+                if case .success(nil) = result, head.expectsContinue, !sentContinue {
+                    sentContinue = true
+                    send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+                return result
             }
         }
         switch parsed {
@@ -76,6 +83,7 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
             break
         case .success(let (request, consumed)?):
             input.removeFirst(consumed)
+            sentContinue = false
             busy = true
             idleTimer?.cancel()
             router.handle(request) { [self] response in
@@ -102,6 +110,7 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
             method: head.method, path: parts.first.map(String.init) ?? "/", query: parts.count > 1 ? String(parts[1]) : "",
             authorization: head.value(forName: "Authorization", in: buffer),
             lastEventID: head.value(forName: "Last-Event-ID", in: buffer),
+            contentType: head.value(forName: "Content-Type", in: buffer),
             body: Array(buffer[headLength..<(headLength + bodyLength)]),
             keepAlive: head.keepAlive)
         return .success((request, headLength + bodyLength))
@@ -131,7 +140,7 @@ final class AdminConnection: EventStreamSubscriber, @unchecked Sendable {  // co
             send(Self.head(status: 200, headers: [
                 ("Content-Type", "text/event-stream"), ("Cache-Control", "no-store"),
                 ("Connection", "keep-alive"), ("X-Accel-Buffering", "no"),
-            ]) + Array(": connected\n\n".utf8))
+            ]) + Array("retry: 2000\n: connected\n\n".utf8))
             router.hub.subscribe(self, after: lastEventID)
             scheduleKeepAlive()
         }

@@ -9,6 +9,7 @@ struct AdminRequest: Sendable {
     let query: String
     let authorization: String?
     let lastEventID: String?
+    let contentType: String?
     let body: [UInt8]
     let keepAlive: Bool
 
@@ -70,6 +71,7 @@ enum StatusText {
         case 409: "Conflict"
         case 411: "Length Required"
         case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
         case 417: "Expectation Failed"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"

@@ -112,6 +112,13 @@ final class AdminRouter: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ request: AdminRequest, _ respond: Respond) -> T? {
+        // Only JSON: a browser may send a cross-site form POST (text/plain) without asking
+        // first, but must ask before sending application/json, and this server never allows it.
+        let mediaType = request.contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        if !request.body.isEmpty, mediaType != "application/json" {
+            respond(.error(415, "send the body as Content-Type: application/json"))
+            return nil
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(request.body))
         } catch {

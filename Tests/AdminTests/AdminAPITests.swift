@@ -178,8 +178,12 @@ import Testing
         let badAddress = try harness.call("POST", "/api/roles/web/servers", #"{"name":"x","address":"no-port"}"#)
         #expect(badAddress.status == 400)
         #expect(badAddress.error?.contains("host:port") == true)
+        let form = try HTTPReply.request("POST", port: harness.port, path: "/api/roles/web/servers/primary/maintenance",
+                                         rawBody: #"{"enabled":true}"#, contentType: "text/plain")
+        #expect(form.status == 415)  // a cross-site form cannot make changes
         let state = try harness.get("/api/roles/web").json()
         #expect((state["servers"] as? [[String: Any]])?.count == 2)  // nothing changed
+        #expect((state["servers"] as? [[String: Any]])?.first?["state"] as? String != "maintenance")
     }
 
     @Test func mutatingCallsNeedTheBearerToken() throws {
@@ -211,6 +215,23 @@ import Testing
         #expect(page.text.contains("EventSource(\"/events"))
         #expect(page.text.contains("/api/roles"))
         #expect(!page.text.contains("http://") && !page.text.contains("https://"))  // no external assets
+    }
+
+    @Test func expectContinueGetsA100BeforeTheBody() throws {
+        let harness = try AdminHarness()
+        defer { harness.stop() }
+        let socket = try ClientSocket(port: harness.port)
+        defer { socket.close() }
+        let body = #"{"enabled":true}"#
+        try socket.send("PUT /api/roles/web/failback HTTP/1.1\r\nHost: a\r\nConnection: close\r\nExpect: 100-continue\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        let interim = String(decoding: socket.receive() ?? [], as: UTF8.self)
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n\r\n"))
+        try socket.send(body)
+        var raw: [UInt8] = []
+        while let chunk = socket.receive(), !chunk.isEmpty { raw += chunk }
+        #expect(String(decoding: raw, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
+        #expect(try harness.get("/api/roles/web").json()["failback"] as? Bool == true)
     }
 
     @Test func keepAliveServesSeveralRequestsOnOneConnection() throws {

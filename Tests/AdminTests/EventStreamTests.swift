@@ -102,7 +102,7 @@ import FailoverModel
             for i in 0..<200 {
                 let body = #"{"enabled":\#((toggles + i) % 2 == 0)}"#
                 batch += "POST /api/roles/web/servers/secondary/maintenance HTTP/1.1\r\nHost: a\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             }
             try caller.send(batch)
             var replies: [UInt8] = []

@@ -166,11 +166,18 @@ struct HTTPReply {
 
     static func request(_ method: String, port: UInt16, path: String, body: String? = nil,
                         headers: [String: String] = [:]) throws -> HTTPReply {
+        try request(method, port: port, path: path, rawBody: body, contentType: body == nil ? nil : "application/json",
+                    headers: headers)
+    }
+
+    static func request(_ method: String, port: UInt16, path: String, rawBody body: String?, contentType: String?,
+                        headers: [String: String] = [:]) throws -> HTTPReply {
         let socket = try ClientSocket(port: port)
         defer { socket.close() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if let body { head += "Content-Length: \(body.utf8.count)\r\n" }
         try socket.send(head + "\r\n" + (body ?? ""))
         var raw: [UInt8] = []
         while true {
