@@ -1,6 +1,7 @@
 import DemoBackends
 import Foundation
 import FailoverModel
+import Logging
 import Proxy
 import ProxyConfig
 import Testing
@@ -112,5 +113,20 @@ struct SavedStateTests {
         let state = SavedState(roles: [])
         let configuration = ProxyConfiguration(roles: [role(["a"])])
         #expect(state.effectiveConfiguration(configuration) == configuration)
+    }
+}
+
+struct StateFileLoadTests {
+    @Test func aCorruptFileIsRefusedWithItsPath() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-\(UUID().uuidString).state").path
+        try "{not json".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = StateFile(path: path, configuration: ProxyConfiguration(), logger: Logger(label: "t"))
+        #expect { try file.load() } throws: { "\($0)".contains(path) }
+    }
+
+    @Test func noFileIsNoSavedState() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("absent-\(UUID().uuidString).state").path
+        #expect(try StateFile(path: path, configuration: ProxyConfiguration(), logger: Logger(label: "t")).load() == nil)
     }
 }

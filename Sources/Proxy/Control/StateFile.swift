@@ -35,8 +35,12 @@ public final class StateFile: Sendable {
     /// What the file holds, nil when there is none yet. Throws on an unreadable or corrupt file.
     public func load() throws -> SavedState? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let saved = try JSONDecoder().decode(SavedState.self, from: data)
+        let saved: SavedState
+        do {
+            saved = try JSONDecoder().decode(SavedState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw StateFileError.unreadable(path, "\(error)")
+        }
         state.withLock { state in
             for role in saved.roles { state.roles[role.snapshot.name] = role }
         }
@@ -119,9 +123,11 @@ public final class StateFile: Sendable {
 
 enum StateFileError: Error, CustomStringConvertible {
     case system(String, Int32)
+    case unreadable(String, String)
     var description: String {
         switch self {
         case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .unreadable(let path, let why): "cannot read state-file '\(path)' (fix or remove it): \(why)"
         }
     }
 }
