@@ -1,3 +1,4 @@
+import Admin
 import ArgumentParser
 import Dispatch
 import Logging
@@ -27,10 +28,20 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
     return configuration
 }
 
-/// Builds and starts the proxy; a start-up failure is one clear line and exit 1.
+/// Builds and starts the proxy, restoring the state file's runtime changes, and the admin
+/// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
 func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> ProxyServer {
     do {
-        let server = try ProxyServer(configuration: configuration, logger: logger)
+        let stateFile = configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }
+        let saved = try stateFile?.load()
+        let server = try ProxyServer(configuration: saved?.effectiveConfiguration(configuration) ?? configuration,
+                                     logger: logger, snapshots: saved?.snapshots ?? [:])
+        stateFile?.attach(to: server)
+        if let admin = configuration.admin {
+            let metrics = AdminMetrics()
+            metrics.bootstrapMetricsSystem()  // swift-metrics from any module lands in /metrics
+            try AdminServer(configuration: admin, proxy: server, stateFile: stateFile, metrics: metrics, logger: logger).start()
+        }
         try server.start()
         return server
     } catch {

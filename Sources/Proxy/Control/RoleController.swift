@@ -11,10 +11,10 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Replaced by a reload (on `queue`).
     var config: RoleConfig
     let queue: DispatchQueue
-    var model: RoleModel
+    var model: RoleModel  // set on `queue` only (here and in RoleController+Operations)
     var targets: [String: ServerTarget]
     var checkers: [String: HealthChecker] = [:]
-    private(set) var lastChecks: [String: CheckResult] = [:]
+    var lastChecks: [String: CheckResult] = [:]
     private(set) var planes: [RolePlane] = []
     let group: EventLoopGroup
     let logger: Logger
@@ -22,6 +22,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     var feedGeneration = 0
     private var feed: EventFeedClient?
     private var observers: [@Sendable ([ModelEvent]) -> Void] = []
+    private var checkObservers: [@Sendable (CheckResult) -> Void] = []
 
     var name: String { config.name }
 
@@ -50,6 +51,9 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
 
     /// Called with every batch of model events, on `queue`. Add observers before `start()`.
     func observe(_ observer: @escaping @Sendable ([ModelEvent]) -> Void) { observers.append(observer) }
+
+    /// Called with every health check result, on `queue` (for metrics). Add on `queue` or before `start()`.
+    func observeChecks(_ observer: @escaping @Sendable (CheckResult) -> Void) { checkObservers.append(observer) }
 
     /// Starts the health checks; the model picks the first server once the verdicts are in,
     /// or at the start-up deadline (one interval + timeout), whichever comes first.
@@ -92,6 +96,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     private func record(_ result: CheckResult) {
         guard checkers[result.server] != nil else { return }  // removed meanwhile
         lastChecks[result.server] = result
+        for observer in checkObservers { observer(result) }
         apply(model.recordCheck(server: result.server, passed: result.passed, at: result.at))
     }
 

@@ -1,0 +1,178 @@
+import FailoverModel
+import Foundation
+import HTTP1
+import Logging
+import Proxy
+
+/// Maps admin requests to the calls of SPEC §5. Reads and operator calls go to the roles'
+/// queues; the answer comes back through `respond` (the connection hops to its loop).
+final class AdminRouter: Sendable {
+    let proxy: ProxyServer
+    let hub: EventHub
+    let metrics: AdminMetrics
+    private let token: BearerToken?
+    private let stateFile: StateFile?
+    private let logger: Logger
+    /// Bytes an event stream may have waiting before its subscriber counts as slow and is dropped.
+    let streamBacklog: Int
+
+    init(proxy: ProxyServer, hub: EventHub, metrics: AdminMetrics, token: BearerToken?, stateFile: StateFile?, logger: Logger,
+         streamBacklog: Int) {
+        self.streamBacklog = streamBacklog
+        self.proxy = proxy
+        self.hub = hub
+        self.metrics = metrics
+        self.token = token
+        self.stateFile = stateFile
+        self.logger = logger
+    }
+
+    typealias Respond = @Sendable (AdminResponse) -> Void
+
+    func handle(_ request: AdminRequest, respond: @escaping Respond) {
+        guard let route = AdminRoute(segments: request.segments) else {
+            return respond(.error(404, "no such path: \(request.path)"))
+        }
+        switch route {
+        case .statusPage:
+            guard allow(request, [.get], respond) else { return }
+            respond(.full(status: 200, contentType: "text/html; charset=utf-8", body: StatusPage.html))
+        case .healthz:
+            guard allow(request, [.get], respond) else { return }
+            respond(.json(200, JSONBodies.encode(["status": "ok"])))
+        case .readyz:
+            guard allow(request, [.get], respond) else { return }
+            proxy.roleStatuses { statuses in
+                let waiting = statuses.filter { $0.active == nil }.map(\.name)
+                respond(waiting.isEmpty
+                    ? .json(200, JSONBodies.encode(["status": "ready"]))
+                    : .json(503, JSONBodies.encode(["status": "not ready", "waiting": waiting.joined(separator: ",")])))
+            }
+        case .metrics:
+            guard allow(request, [.get], respond) else { return }
+            metrics.scrape(proxy) { text in
+                respond(.full(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text))
+            }
+        case .events:
+            guard allow(request, [.get], respond) else { return }
+            // The header (sent by EventSource on reconnect) wins; `?lastEventId=N` lets a page replay on first load.
+            let lastEventID = request.lastEventID ?? request.queryValue("lastEventId")
+            respond(.eventStream(lastEventID: lastEventID.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }))
+        case .roles:
+            guard allow(request, [.get], respond) else { return }
+            proxy.roleStatuses { respond(.json(200, JSONBodies.roles($0))) }
+        case .role(let role):
+            guard allow(request, [.get], respond) else { return }
+            proxy.roleStatuses { statuses in
+                guard let status = statuses.first(where: { $0.name == role }) else {
+                    return respond(.error(404, "unknown role '\(role)'"))
+                }
+                respond(.json(200, JSONBodies.role(status)))
+            }
+        case .servers(let role):
+            guard allow(request, [.post], respond), authorized(request, respond),
+                  let body = decode(AddServerBody.self, request, respond) else { return }
+            perform(.addServer(name: body.name, address: body.address), role: role, respond)
+        case .server(let role, let server):
+            guard allow(request, [.delete], respond), authorized(request, respond) else { return }
+            perform(.removeServer(name: server), role: role, respond)
+        case .maintenance(let role, let server):
+            guard allow(request, [.post], respond), authorized(request, respond),
+                  let body = decode(EnabledBody.self, request, respond) else { return }
+            perform(.setMaintenance(server: server, enabled: body.enabled), role: role, respond)
+        case .move(let role, let server):
+            guard allow(request, [.post], respond), authorized(request, respond),
+                  let body = decode(PositionBody.self, request, respond) else { return }
+            perform(.move(server: server, position: body.position), role: role, respond)
+        case .failback(let role):
+            guard allow(request, [.put], respond), authorized(request, respond),
+                  let body = decode(EnabledBody.self, request, respond) else { return }
+            perform(.setFailback(body.enabled), role: role, respond)
+        case .activate(let role):
+            guard allow(request, [.post], respond), authorized(request, respond),
+                  let body = decode(ActivateBody.self, request, respond) else { return }
+            perform(.activate(server: body.server), role: role, respond)
+        }
+    }
+
+    // MARK: steps
+
+    private func allow(_ request: AdminRequest, _ methods: [HTTPMethod], _ respond: Respond) -> Bool {
+        guard !methods.contains(request.method) else { return true }
+        let names = methods.map(Self.name).joined(separator: ", ")
+        respond(.error(405, "method not allowed; use \(names)", headers: [("Allow", names)]))
+        return false
+    }
+
+    private func authorized(_ request: AdminRequest, _ respond: Respond) -> Bool {
+        guard let token, !token.accepts(authorization: request.authorization) else { return true }
+        respond(.error(401, "this call needs Authorization: Bearer TOKEN (see token-file)",
+                       headers: [("WWW-Authenticate", "Bearer realm=\"failover-proxy\"")]))
+        return false
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ request: AdminRequest, _ respond: Respond) -> T? {
+        // Only JSON: a browser may send a cross-site form POST (text/plain) without asking
+        // first, but must ask before sending application/json, and this server never allows it.
+        let mediaType = request.contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        if !request.body.isEmpty, mediaType != "application/json" {
+            respond(.error(415, "send the body as Content-Type: application/json"))
+            return nil
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(request.body))
+        } catch {
+            respond(.error(400, "bad request body: \(Self.describe(error))"))
+            return nil
+        }
+    }
+
+    private func perform(_ operation: RoleOperation, role: String, _ respond: @escaping Respond) {
+        proxy.perform(operation, role: role) { [proxy, stateFile, logger] result, snapshot in
+            // On the role's queue, right after the change: keep it before anyone sees it.
+            if let snapshot { stateFile?.record(snapshot) }
+            switch result {
+            case .failure(let error):
+                respond(.error(Self.status(for: error), error.description))
+            case .success(let events):
+                logger.notice("admin change", metadata: ["role": .string(role), "operation": .string("\(operation)")])
+                proxy.roleStatuses { statuses in
+                    respond(.json(200, JSONBodies.change(events: events, role: statuses.first { $0.name == role })))
+                }
+            }
+        }
+    }
+
+    static func status(for error: OperationError) -> Int {
+        switch error {
+        case .unknownRole, .refused(.unknownServer): 404
+        case .invalidAddress, .unresolvable, .refused(.invalidServerName), .refused(.positionOutOfRange): 400
+        case .refused: 409
+        }
+    }
+
+    private static func name(_ method: HTTPMethod) -> String {
+        switch method {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .post: "POST"
+        case .put: "PUT"
+        case .delete: "DELETE"
+        case .options: "OPTIONS"
+        case .connect: "CONNECT"
+        case .patch: "PATCH"
+        case .trace: "TRACE"
+        case .other: "OTHER"
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "wrong type for '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case .dataCorrupted: "not valid JSON"
+        default: "\(error)"
+        }
+    }
+}

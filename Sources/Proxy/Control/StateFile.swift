@@ -1,0 +1,195 @@
+import FailoverModel
+import Foundation
+import Glibc
+import Logging
+import ProxyConfig
+import Synchronization
+
+/// `state-file`: the roles' runtime changes (order, maintenance, failback, the active
+/// server, servers added or removed) kept across restarts, so a restart does not silently
+/// fail back (SPEC §4).
+///
+/// Written whole and atomically on every change that matters (temp file, fsync, rename,
+/// fsync of the directory), from the role's queue right after the change; a write that
+/// fails is logged and retried at the next change. Health verdicts are not kept: a restart
+/// checks again, with the saved active server as the preferred choice.
+public final class StateFile: Sendable {
+    public let path: String
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct State {
+        /// The latest snapshot per role, and what of it was last written.
+        var roles: [String: SavedRole] = [:]
+        var written: [String: PersistentPart] = [:]
+        /// Server names per role in the configuration file, to tell runtime changes from file changes.
+        var configured: [String: [String]]
+    }
+
+    public init(path: String, configuration: ProxyConfiguration, logger: Logger) {
+        self.path = path
+        self.logger = logger
+        state = Mutex(State(configured: Self.configuredNames(configuration)))
+    }
+
+    /// What the file holds, nil when there is none yet. Throws on an unreadable or corrupt file.
+    public func load() throws -> SavedState? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let saved: SavedState
+        do {
+            saved = try JSONDecoder().decode(SavedState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw StateFileError.unreadable(path, "\(error)")
+        }
+        state.withLock { state in
+            for role in saved.roles { state.roles[role.snapshot.name] = role }
+        }
+        return saved
+    }
+
+    /// Records a role's snapshot; writes the file when a kept part changed.
+    public func record(_ snapshot: RoleSnapshot) {
+        // Before its first choice a restarted role has no active server yet: keep the saved one.
+        guard !snapshot.isStartingUp else { return }
+        // Written under the lock: roles change on queues of their own, and two writers must
+        // neither share the temp file nor let an older document land after a newer one.
+        state.withLock { state in
+            let part = PersistentPart(snapshot)
+            guard state.written[snapshot.name] != part else { return }
+            state.roles[snapshot.name] = SavedRole(snapshot: snapshot,
+                                                   configuredServers: state.configured[snapshot.name] ?? [])
+            do {
+                try write(SavedState(roles: state.roles.values.sorted { $0.snapshot.name < $1.snapshot.name }))
+                state.written[snapshot.name] = part
+            } catch {
+                // Kept in memory; the next change writes it again.
+                logger.error("cannot write the state file", metadata: ["path": .string(path), "error": .string("\(error)")])
+            }
+        }
+    }
+
+    /// After a reload: runtime changes are judged against the new file's servers from now on.
+    public func updateConfiguration(_ configuration: ProxyConfiguration) {
+        state.withLock { $0.configured = Self.configuredNames(configuration) }
+    }
+
+    /// Writes every role's snapshot now, and after every change of the server's roles.
+    public func attach(to server: ProxyServer) {
+        for snapshot in server.snapshots() { record(snapshot) }
+        server.observeEvents { [self] _, snapshot in record(snapshot) }
+    }
+
+    private static func configuredNames(_ configuration: ProxyConfiguration) -> [String: [String]] {
+        Dictionary(configuration.roles.map { ($0.name, $0.servers.map(\.name)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: atomic write
+
+    private func write(_ document: SavedState) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let bytes = [UInt8](try encoder.encode(document)) + [UInt8(ascii: "\n")]
+        let temp = path + ".tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StateFileError.system("open \(temp)", errno) }
+        var ok = true
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 { if errno == EINTR { continue }; ok = false; break }
+            offset += n
+        }
+        let writeErrno = errno
+        if ok && fsync(fd) != 0 { ok = false }
+        close(fd)
+        guard ok else {
+            unlink(temp)
+            throw StateFileError.system("write \(temp)", writeErrno)
+        }
+        guard rename(temp, path) == 0 else {
+            let e = errno
+            unlink(temp)
+            throw StateFileError.system("rename \(temp)", e)
+        }
+        // The rename is durable only once the directory is on disk too.
+        let directory = (path as NSString).deletingLastPathComponent
+        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            close(dirFD)
+        }
+    }
+}
+
+enum StateFileError: Error, CustomStringConvertible {
+    case system(String, Int32)
+    case unreadable(String, String)
+    var description: String {
+        switch self {
+        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .unreadable(let path, let why): "cannot read state-file '\(path)' (fix or remove it): \(why)"
+        }
+    }
+}
+
+/// The state file's content.
+public struct SavedState: Codable, Sendable, Equatable {
+    public var format: Int = 1
+    public var roles: [SavedRole]
+
+    public init(roles: [SavedRole]) { self.roles = roles }
+
+    /// The snapshots to restart from, by role name.
+    public var snapshots: [String: RoleSnapshot] {
+        Dictionary(roles.map { ($0.snapshot.name, $0.snapshot) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `configuration` with the runtime server changes applied: a server added at run time
+    /// (in the snapshot, not in the file when saved) is kept; a server removed at run time
+    /// (in the file when saved, not in the snapshot) stays removed. Servers added to or
+    /// removed from the file since are taken as the file says.
+    public func effectiveConfiguration(_ configuration: ProxyConfiguration) -> ProxyConfiguration {
+        var result = configuration
+        let saved = Dictionary(roles.map { ($0.snapshot.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for i in result.roles.indices {
+            guard let role = saved[result.roles[i].name] else { continue }
+            let wasConfigured = Set(role.configuredServers)
+            let inSnapshot = Set(role.snapshot.servers.map(\.name))
+            var servers = result.roles[i].servers.filter { !(wasConfigured.contains($0.name) && !inSnapshot.contains($0.name)) }
+            let names = Set(servers.map(\.name))
+            for added in role.snapshot.servers where !wasConfigured.contains(added.name) && !names.contains(added.name) {
+                guard let endpoint = EndpointText.parse(added.address) else { continue }
+                servers.append(ServerConfig(name: added.name, address: endpoint))
+            }
+            if !servers.isEmpty { result.roles[i].servers = servers }
+        }
+        return result
+    }
+}
+
+/// One role in the state file.
+public struct SavedRole: Codable, Sendable, Equatable {
+    public var snapshot: RoleSnapshot
+    /// The servers the configuration file named when this was saved.
+    public var configuredServers: [String]
+
+    public init(snapshot: RoleSnapshot, configuredServers: [String]) {
+        self.snapshot = snapshot
+        self.configuredServers = configuredServers
+    }
+}
+
+/// What a restart keeps of a snapshot; a change of anything else (health) is not written.
+private struct PersistentPart: Equatable {
+    let servers: [ServerSpec]
+    let maintenance: [Bool]
+    let failback: Bool
+    let active: String?
+
+    init(_ snapshot: RoleSnapshot) {
+        servers = snapshot.servers.map(\.spec)
+        maintenance = snapshot.servers.map(\.maintenance)
+        failback = snapshot.failback
+        active = snapshot.active
+    }
+}
