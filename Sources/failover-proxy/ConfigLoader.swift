@@ -43,6 +43,23 @@ enum ConfigLoader {
         return result
     }
 
+    /// The configuration with every file path made relative to the directory of proxy.conf
+    /// (as `check` validates them), whatever the working directory of the process.
+    static func resolvingPaths(_ configuration: ProxyConfiguration, configPath: String) -> ProxyConfiguration {
+        var c = configuration
+        let fix = { (file: String) in resolve(file, relativeTo: configPath) }
+        let token = configuration.admin?.tokenFile.map(fix)
+        c.admin?.tokenFile = token
+        c.stateFile = c.stateFile.map(fix)
+        if case .file(let path) = c.accessLog { c.accessLog = .file(fix(path)) }
+        for i in c.roles.indices {
+            c.roles[i].tlsCertificate = c.roles[i].tlsCertificate.map(fix)
+            c.roles[i].tlsKey = c.roles[i].tlsKey.map(fix)
+            c.roles[i].tlsCA = c.roles[i].tlsCA.map(fix)
+        }
+        return c
+    }
+
     /// Relative paths in proxy.conf are relative to the directory of proxy.conf.
     static func resolve(_ file: String, relativeTo configPath: String) -> String {
         if file.hasPrefix("/") { return file }

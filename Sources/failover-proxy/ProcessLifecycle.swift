@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Proxy
+import ProxyConfig
 
 /// Signals for a running proxy: SIGTERM/SIGINT stop accepting, let in-flight work finish
 /// for up to `shutdown-timeout`, then exit 0; SIGHUP reloads the configuration file (an
@@ -15,10 +16,12 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private var shutdownTimeout: Duration
     private let configPath: String
     private let logger: Logger
+    private let onReload: @Sendable (ProxyConfiguration) -> Void
     private let onExit: @Sendable () -> Void
 
     init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger,
-         onExit: @escaping @Sendable () -> Void = {}) {
+         onReload: @escaping @Sendable (ProxyConfiguration) -> Void = { _ in }, onExit: @escaping @Sendable () -> Void = {}) {
+        self.onReload = onReload
         self.server = server
         self.configPath = configPath
         self.shutdownTimeout = shutdownTimeout
@@ -49,13 +52,14 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
         for diagnostic in loaded.diagnostics {
             logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(diagnostic.description)")
         }
-        guard let configuration = loaded.configuration else {
+        guard let configuration = loaded.configuration.map({ ConfigLoader.resolvingPaths($0, configPath: configPath) }) else {
             logger.error("reload rejected: the configuration has errors; the running configuration stays")
             return
         }
         do {
             let changes = try server.reload(configuration)
             shutdownTimeout = configuration.shutdownTimeout
+            onReload(configuration)
             logger.notice("reloaded", metadata: ["changes": .string(changes.isEmpty ? "none" : changes.joined(separator: "; "))])
         } catch {
             logger.error("reload rejected; the running configuration stays", metadata: ["error": .string("\(error)")])

@@ -13,8 +13,9 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let configuration = try loadForRunning(options.config)
         let logger = Logger(label: "failover-proxy")
-        let server = try startProxy(configuration, logger: logger)
-        ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout, logger: logger).install()
+        let (server, stateFile) = try startProxy(configuration, logger: logger)
+        ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout,
+                         logger: logger, onReload: { stateFile?.updateConfiguration($0) }).install()
         dispatchMain()
     }
 }
@@ -25,12 +26,12 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
     let loaded = ConfigLoader.load(path: path, preflight: true)
     for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
     guard let configuration = loaded.configuration else { throw ExitCode(1) }
-    return configuration
+    return ConfigLoader.resolvingPaths(configuration, configPath: path)
 }
 
 /// Builds and starts the proxy, restoring the state file's runtime changes, and the admin
 /// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
-func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> ProxyServer {
+func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?) {
     do {
         let stateFile = configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }
         let saved = try stateFile?.load()
@@ -43,7 +44,7 @@ func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> P
             try AdminServer(configuration: admin, proxy: server, stateFile: stateFile, metrics: metrics, logger: logger).start()
         }
         try server.start()
-        return server
+        return (server, stateFile)
     } catch {
         logger.critical("cannot start", metadata: ["error": .string("\(error)")])
         throw ExitCode(1)
