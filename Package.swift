@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),
         // Real sockets on 127.0.0.1 and the real executable: what an operator sees.
-        .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "DemoBackends", "FailoverModel", "ProxyConfig"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "Admin", "EventLoop", "DemoBackends", "FailoverModel", "ProxyConfig"]),
     ],
     swiftLanguageModes: [.v6]
 )
