@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Admin API: status page, JSON API, SSE event stream, Prometheus metrics.
@@ -76,7 +77,7 @@ let package = Package(
         .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),

@@ -12,6 +12,7 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     var config: RoleConfig
     unowned let controller: RoleController
     let accessLog: AccessLog?
+    let metrics: TrafficMetrics
     private(set) var route: Route?
     private var sessions: [String: [ObjectIdentifier: ProxySession]] = [:]
     private var waiters: [Waiter] = []
@@ -27,6 +28,7 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
         self.config = config
         self.controller = controller
         self.accessLog = accessLog
+        self.metrics = TrafficMetrics(role: config.name, mode: config.mode.rawValue)
     }
 
     // MARK: routes

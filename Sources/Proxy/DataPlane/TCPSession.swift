@@ -73,6 +73,7 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
 
     private func end(server: String?, up: UInt64, down: UInt64, outcome: String) {
         if forwarder == nil { client.close() }  // the forwarder closes both ends itself
+        plane.metrics.sessionEnded(server: server, bytesIn: up, bytesOut: down)
         plane.accessLog?.tcpSession(role: plane.config.name, client: peer, server: server,
                                     bytesUp: up, bytesDown: down, startedNanos: accepted, outcome: outcome)
         retainedSelf = nil

@@ -692,10 +692,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func logExchange() {
         guard exchangeOpen else { return }
         exchangeOpen = false
-        guard let log = plane.accessLog else { return }
-        if startedNanos == 0 { startedNanos = WallClock.monotonicNanoseconds() }
-        log.httpRequest(role: plane.config.name, client: peer, server: server, method: logMethod, target: logTarget,
-                        status: status, bytesIn: bytesIn, bytesOut: bytesOut, startedNanos: startedNanos, cause: cause)
+        plane.metrics.httpResponse(server: server, status: status, bytesIn: bytesIn, bytesOut: bytesOut)
+        if let log = plane.accessLog {
+            if startedNanos == 0 { startedNanos = WallClock.monotonicNanoseconds() }
+            log.httpRequest(role: plane.config.name, client: peer, server: server, method: logMethod, target: logTarget,
+                            status: status, bytesIn: bytesIn, bytesOut: bytesOut, startedNanos: startedNanos, cause: cause)
+        }
         startedNanos = 0
         logMethod = "-"
         logTarget = "-"
