@@ -31,7 +31,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # PROXY_BIN=/path/to/failover-proxy benchmarks that binary instead (e.g. a saved "before").
 if [ -z "${PROXY_BIN:-}" ]; then
-  swift build -c release --product failover-proxy >/dev/null
+  swift build -c release --static-swift-stdlib --product failover-proxy >/dev/null
   PROXY_BIN="$(swift build -c release --show-bin-path)/failover-proxy"
 fi
 
