@@ -27,6 +27,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private let state: HTTPPlaneState
     private let client: StreamConnection
     private let peer: SocketAddress
+    /// `X-Forwarded-Proto`: "https" on a `tls` listener.
+    private let forwardedProto: String
     private let peerHost: String
     private var phase: Phase = .awaitingHead
     /// When `deadlineKind` runs out, in `state.now` time; 0: none. Checked by the plane's ticker.
@@ -56,7 +58,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var retriedStale = false
     private var upstream: UpstreamConnection?
     private var server: String?
-    private var connectAttempt: ConnectAttempt?
+    private var connectAttempt: UpstreamConnect?
     private var forwarder: TCPForwarder?
 
     // Upstream → client.
@@ -83,12 +85,13 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var bytesIn: UInt64 = 0
     private var bytesOut: UInt64 = 0
 
-    init(client socket: Socket, peer: SocketAddress, plane: RolePlane, state: HTTPPlaneState) {
+    init(client stream: any ByteStream, peer: SocketAddress, secure: Bool, plane: RolePlane, state: HTTPPlaneState) {
         self.plane = plane
         self.state = state
         self.peer = peer
         peerHost = peer.host
-        client = StreamConnection(socket: socket, loop: plane.loop)
+        forwardedProto = secure ? "https" : "http"
+        client = StreamConnection(stream: stream, loop: plane.loop)
         inBuf = IOBuffer(capacity: state.buffers.bufferSize)
         parser = HTTPRequestParser(limits: HTTPParserLimits(maxHeadSize: plane.config.maxHeadSize, maxHeaders: plane.config.maxHeaders))
     }
@@ -196,7 +199,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         requestKeepAlive = head.keepAlive
         requestIsUpgrade = head.isUpgrade
         headOut.removeAll(keepingCapacity: true)
-        head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: "http",
+        head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: forwardedProto,
                             connection: requestIsUpgrade ? .upgrade : .keepAlive, into: &headOut)
         inBuf.consume(headLength)
         bytesIn = UInt64(headLength)
@@ -251,28 +254,30 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
 
     private func connect(_ route: Route) {
         phase = .connecting
-        connectAttempt = Connector.connect(to: route.address, on: plane.loop, timeout: plane.config.connectTimeout) { [weak self] result in
+        connectAttempt = UpstreamConnect.start(to: route.address, tls: plane.upstreamTLS(for: route.server), on: plane.loop,
+                                               timeout: plane.config.connectTimeout) { [weak self] result in
             guard let self else {
-                if case .success(let socket) = result { socket.close() }
+                if case .success(let stream) = result { stream.close() }
                 return
             }
             connected(result, route)
         }
     }
 
-    private func connected(_ result: Result<Socket, ConnectError>, _ route: Route) {
+    private func connected(_ result: Result<any ByteStream, UpstreamConnectError>, _ route: Route) {
         connectAttempt = nil
         guard phase == .connecting else {
-            if case .success(let socket) = result { socket.close() }
+            if case .success(let stream) = result { stream.close() }
             return
         }
         switch result {
-        case .success(let socket):
-            attach(UpstreamConnection(socket: socket, server: route.server, loop: plane.loop, bufferSize: state.buffers.bufferSize))
-        case .failure(.cancelled):
+        case .success(let stream):
+            attach(UpstreamConnection(stream: stream, server: route.server, loop: plane.loop, bufferSize: state.buffers.bufferSize))
+        case .failure(let error) where error.isCancelled:
             return
         case .failure(let error):
-            plane.controller.passiveFailure(server: route.server, detail: "connect: \(error)")
+            // A certificate that fails verification is a server that cannot be used.
+            plane.controller.passiveFailure(server: route.server, detail: error.description)
             tried.insert(route.server)
             phase = .routing
             self.route()
@@ -635,26 +640,47 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         let toClient = Array(up.buffer.readable)
         inBuf.release(state.buffers)
         up.buffer.release(state.buffers)
+        phase = .tunnel
+        deadline = 0
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
+                                           initialToUpstream: toUpstream, initialToClient: toClient)
+        guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
         // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
-        let clientFD = dup(client.socket.readinessDescriptor)
-        let upstreamFD = dup(up.stream.socket.readinessDescriptor)
+        let clientFD = dup(client.stream.readinessDescriptor)
+        let upstreamFD = dup(up.stream.stream.readinessDescriptor)
         up.close()
         client.close()
         guard clientFD >= 0, upstreamFD >= 0 else {
             if clientFD >= 0 { Glibc.close(clientFD) }
             if upstreamFD >= 0 { Glibc.close(upstreamFD) }
+            phase = .exchanging
             return teardown(cause: "dup failed")
         }
-        phase = .tunnel
-        deadline = 0
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
-                                           initialToUpstream: toUpstream, initialToClient: toClient)
         let forwarder = TCPForwarder(client: Socket(taking: clientFD), upstream: Socket(taking: upstreamFD),
                                      loop: plane.loop, options: options) { [weak self] stats in
             self?.tunnelClosed(stats)
         }
         self.forwarder = forwarder
         forwarder.start()
+    }
+
+    /// A TLS stream cannot be duplicated: both stream connections hand their streams over.
+    private func startTLSTunnel(_ up: UpstreamConnection, _ options: TCPForwarder.Options) {
+        var clientStream: (any ByteStream)?
+        var upstreamStream: (any ByteStream)?
+        let begin = { [weak self] in
+            guard let clientStream, let upstreamStream else { return }
+            guard let self else { clientStream.close(); upstreamStream.close(); return }
+            let forwarder = TCPForwarder(client: clientStream, upstream: upstreamStream, loop: plane.loop,
+                                         options: options) { [weak self] stats in
+                self?.tunnelClosed(stats)
+            }
+            self.forwarder = forwarder
+            forwarder.start()
+        }
+        up.owner = nil
+        up.stream.detach { upstreamStream = $0; begin() }
+        client.detach { clientStream = $0; begin() }
     }
 
     private func tunnelClosed(_ stats: ForwardStats) {
