@@ -74,6 +74,10 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var respOutSent = 0
     /// Framed response-body bytes at the front of the upstream buffer, not yet written to the client.
     private var bodyPendingDown = 0
+    /// `compress on`: the current response body is being gzipped (made on first use).
+    private var compressing = false
+    private var compression: ResponseCompression?
+    private var compressionFacts = ResponseCompression.RequestFacts()
 
     // Access log of the current exchange.
     private var exchangeOpen = false
@@ -130,7 +134,13 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 responseStarted = true
                 touch()
                 guard processResponse() else { return }
-            case .wouldBlock: return
+            case .wouldBlock:
+                // The server paused: what zlib holds goes out now.
+                if compressing && !responseDone && bodyPendingDown == 0 && respOut.isEmpty {
+                    do { try compression?.flush(into: &respOut) } catch { return teardown(cause: "gzip: \(error)") }
+                    if !respOut.isEmpty { flushDown() }
+                }
+                return
             case .eof: return upstreamEOF()
             case .error(let e): return upstreamFailed("read: \(e.errno)")
             }
@@ -196,6 +206,13 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             logTarget = head.targetString(in: inBuf.readable)
         }
         method = head.method
+        if plane.config.compress {
+            let accept = head.values(forName: "Accept-Encoding", in: inBuf.readable)
+            compressionFacts = ResponseCompression.RequestFacts(
+                acceptEncoding: accept.isEmpty ? nil : accept.joined(separator: ","),
+                hasRange: head.firstField(named: "Range", in: inBuf.readable) != nil,
+                isHead: head.method == .head, isHTTP10: head.version == .http1_0)
+        }
         requestKeepAlive = head.keepAlive
         requestIsUpgrade = head.isUpgrade
         headOut.removeAll(keepingCapacity: true)
@@ -297,6 +314,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         responseDone = false
         upgrading = false
         untilClose = false
+        compressing = false
         respOut.removeAll(keepingCapacity: true)
         respOutSent = 0
         bodyPendingDown = 0
@@ -417,7 +435,11 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 untilClose = head.framing == .untilClose
                 responseKeepAlive = head.keepAlive
                 clientKeepAlive = requestKeepAlive && !closeWhenDone && !untilClose && !state.isShuttingDown
+                let headStart = respOut.count
                 head.writeForwarded(from: up.buffer.readable, connection: clientKeepAlive ? .keepAlive : .close, into: &respOut)
+                if plane.config.compress {
+                    beginCompression(head, in: up.buffer.readable, headStart: headStart)
+                }
                 up.buffer.consume(headLength)
                 responseFramer = BodyFramer(head.framing)
                 responseHeadDone = true
@@ -433,6 +455,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 teardown(cause: "bad response body: \(e)")
                 return false
             }
+            if compressing && !compressBody(up) { return false }
             // A small body rides along with the head in one write.
             if respOutSent < respOut.count && bodyPendingDown > 0 && bodyPendingDown <= Self.inlineBodyLimit {
                 respOut.append(contentsOf: up.buffer.bytes(0, bodyPendingDown))
@@ -440,6 +463,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 bodyPendingDown = 0
             }
         }
+        if compressing && responseDone && bodyPendingDown == 0 && !finishCompression() { return false }
         flushDown()
         // Not when the response finished meanwhile (a pipelined request may already be on its way).
         return exchange == exchangeNumber && phase == .exchanging && upstream === up && !responseDone
@@ -489,6 +513,48 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         up.stream.resumeReading()
     }
 
+    // MARK: compression
+
+    /// Decides for the response whose head was just written at `respOut[headStart...]`.
+    private func beginCompression(_ head: HTTPResponseHead, in buffer: UnsafeRawBufferPointer, headStart: Int) {
+        guard ResponseCompression.shouldCompress(head, in: buffer, request: compressionFacts,
+                                                 minSize: plane.config.compressMinSize) else { return }
+        do {
+            let compression = try self.compression ?? ResponseCompression()
+            try compression.begin(chunked: head.framing == .chunked)
+            self.compression = compression
+        } catch {
+            return  // zlib could not start: the response goes out as it is
+        }
+        compressing = true
+        ResponseCompression.rewriteHead(&respOut, from: headStart)
+    }
+
+    /// The framed body bytes at the front of the upstream buffer go into `respOut`, gzipped.
+    private func compressBody(_ up: UpstreamConnection) -> Bool {
+        guard bodyPendingDown > 0, let compression else { return true }
+        do {
+            try compression.feed(up.buffer.bytes(0, bodyPendingDown), into: &respOut)
+        } catch {
+            teardown(cause: "gzip: \(error)")
+            return false
+        }
+        up.buffer.consume(bodyPendingDown)
+        bodyPendingDown = 0
+        return true
+    }
+
+    private func finishCompression() -> Bool {
+        do {
+            try compression?.finish(into: &respOut)
+        } catch {
+            teardown(cause: "gzip: \(error)")
+            return false
+        }
+        compressing = false
+        return true
+    }
+
     private func finishExchange() {
         let reusable = responseKeepAlive && !untilClose && requestDone && upstream?.buffer.isEmpty == true
         detachUpstream(reusable: reusable)
@@ -520,6 +586,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         if responseHeadDone && untilClose {
             responseDone = true
             responseKeepAlive = false
+            if compressing && !finishCompression() { return }
             return flushDown()
         }
         if !responseStarted { return upstreamClosedEarly("closed before responding") }
