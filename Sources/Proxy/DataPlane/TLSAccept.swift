@@ -1,4 +1,5 @@
 import EventLoop
+import Glibc
 import TLS
 
 extension RolePlane {
@@ -23,8 +24,20 @@ extension RolePlane {
                 startSession(stream, peer: peer, secure: true)
             case .failure(let error):
                 controller.logger.debug("TLS handshake failed", metadata: ["client": .string(peer.description), "error": .string(error.message)])
+                Self.discardPendingInput(stream.readinessDescriptor)
                 stream.close()
             }
+        }
+    }
+
+    /// Bytes left unread at close turn the FIN into a reset; a client that spoke plaintext
+    /// (a short request) gets a clean close instead. Bounded: never more than a few reads.
+    static func discardPendingInput(_ fd: CInt) {
+        guard fd >= 0 else { return }
+        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        for _ in 0..<4 {
+            let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT)) }
+            if n <= 0 { return }
         }
     }
 }
