@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: [
-                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1",
+                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1", "TLS", "Gzip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

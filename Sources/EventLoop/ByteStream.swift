@@ -12,4 +12,11 @@ public protocol ByteStream: AnyObject {
     func shutdownWrite() throws(SyscallError)
     /// Releases the stream; safe to call more than once.
     func close()
+    /// Bytes the next `read` returns without the descriptor becoming readable (a TLS engine's
+    /// decrypted plaintext). A reader that stops before `.wouldBlock` must check it.
+    var hasBufferedInput: Bool { get }
+}
+
+extension ByteStream {
+    public var hasBufferedInput: Bool { false }
 }

@@ -18,7 +18,8 @@ public enum WriteResult: Equatable, Sendable {
     case error(SyscallError)
 }
 
-/// A non-blocking socket on its loop, for protocol code (the HTTP proxy).
+/// A non-blocking byte stream (a socket, or TLS over one) on its loop, for protocol code
+/// (the HTTP proxy).
 ///
 /// Protocol code reads in `onReadable` until `.wouldBlock` (or until it has read enough
 /// for this wake-up: readiness is reported again while data waits), writes optimistically, and
@@ -28,7 +29,7 @@ public enum WriteResult: Equatable, Sendable {
 /// nothing. Call everything on `loop`. The connection keeps itself alive until `close()`.
 public final class StreamConnection: @unchecked Sendable {  // confined to loop.queue
     public let loop: EventLoop
-    public let socket: Socket
+    public let stream: any ByteStream
     private var watcher: IOWatcher!
     private var onReadable: () -> Void = {}
     private var onWritable: () -> Void = {}
@@ -39,11 +40,15 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     private var sawEOF = false
     public private(set) var isClosed = false
 
-    public init(socket: Socket, loop: EventLoop) {
-        self.socket = socket
+    public convenience init(socket: Socket, loop: EventLoop) {
+        self.init(stream: socket, loop: loop)
+    }
+
+    public init(stream: any ByteStream, loop: EventLoop) {
+        self.stream = stream
         self.loop = loop
         watcher = IOWatcher(
-            fd: socket.readinessDescriptor, loop: loop,
+            fd: stream.readinessDescriptor, loop: loop,
             onReadable: { [unowned self] in self.readableEvent() },
             onWritable: { [unowned self] in self.writableEvent() })
     }
@@ -69,6 +74,17 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
             return
         }
         onReadable()
+        scheduleBufferedInput()
+    }
+
+    /// Input held above the fd (TLS plaintext) raises no readiness event: deliver it from
+    /// the queue while reading is wanted.
+    private func scheduleBufferedInput() {
+        guard readingWanted, !isClosed, stream.hasBufferedInput else { return }
+        loop.execute { [self] in
+            guard !isClosed else { return }
+            readableEvent()
+        }
     }
 
     private func writableEvent() {
@@ -81,7 +97,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         do {
-            switch try socket.read(into: buffer) {
+            switch try stream.read(into: buffer) {
             case .wouldBlock: return .wouldBlock
             case .processed(0):
                 if buffer.count == 0 { return .bytes(0) }
@@ -98,7 +114,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
 
     public func write(_ bytes: UnsafeRawBufferPointer) -> WriteResult {
         do {
-            switch try socket.write(bytes) {
+            switch try stream.write(bytes) {
             case .wouldBlock:
                 armWrite()
                 return .wouldBlock
@@ -126,6 +142,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         guard !sawEOF, !isClosed else { return }
         readingWanted = true
         watcher.setReading(true)
+        scheduleBufferedInput()
     }
 
     public var isReadingPaused: Bool { !readingWanted }
@@ -133,7 +150,22 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     /// Sends FIN; reading continues.
     @discardableResult
     public func shutdownWrite() -> SyscallError? {
-        do { try socket.shutdownWrite(); return nil } catch { return error }
+        do { try stream.shutdownWrite(); return nil } catch { return error }
+    }
+
+    /// Stops both sources and hands the stream, still open, to `body` (e.g. a tunnel that
+    /// forwards it from now on). `onClosed` is not called.
+    public func detach(_ body: @escaping (any ByteStream) -> Void) {
+        loop.preconditionInEventLoop()
+        guard !isClosed else { return }
+        isClosed = true
+        watcher.cancel { [self] in
+            onReadable = {}
+            onWritable = {}
+            onClosed = {}
+            retainedSelf = nil
+            body(stream)
+        }
     }
 
     /// Stops watching the fd (synchronously), closes it and calls `onClosed`.
@@ -142,7 +174,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         guard !isClosed else { return }
         isClosed = true
         watcher.cancel { [self] in
-            socket.close()
+            stream.close()
             let closed = onClosed
             onReadable = {}
             onWritable = {}

@@ -167,6 +167,12 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         guard closeReason == nil else { return }
         d.sinkWatcher.setWriting(needWrite && !d.finished)
         d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked))
+        // Stopped by the round limit with input held above the fd (TLS): no readiness
+        // event will come for it, so go on at the back of the queue.
+        if !needWrite && !d.readEOF && !d.finished && d.source.hasBufferedInput {
+            let isUp = d === up
+            loop.execute { [self] in pump(isUp ? up : down) }
+        }
     }
 
     /// EOF read and everything passed on: half-close the sink.

@@ -18,6 +18,8 @@ extension ProxyServer {
 
         // 1. Prepare: may fail, changes nothing visible.
         var prepared: [(RoleConfig, RoleController, targets: [String: ServerTarget], added: [BoundListener])] = []
+        var summary: [String] = []
+        var newTLS: [String: RoleTLS] = [:]
         do {
             for role in configuration.roles {
                 var targets: [String: ServerTarget] = [:]
@@ -25,11 +27,23 @@ extension ProxyServer {
                 let controller: RoleController
                 if let existing = current[role.name] {
                     controller = existing
+                    // Certificates that do not load keep the old ones: a bad file must not stop TLS.
+                    let old = existing.queue.sync { existing.tls }
+                    do {
+                        let tls = try old.reloaded(for: role)
+                        if tls !== old {
+                            newTLS[role.name] = tls
+                            summary.append("role \(role.name): TLS certificates reloaded")
+                        }
+                    } catch {
+                        logger.error("TLS not reloaded; keeping the previous certificates", metadata: ["role": .string(role.name), "error": .string(error.description)])
+                        summary.append("role \(role.name): TLS not reloaded (\(error.description)); keeping the previous certificates")
+                    }
                 } else {
                     controller = try wrap { try RoleController(config: role, group: group, logger: logger, accessLog: accessLog) }
                 }
                 let have = Set((currentListeners[role.name] ?? []).map { $0.endpoint })
-                let wanted: [Endpoint] = role.listeners.map { $0.address }.filter { !have.contains($0) }
+                let wanted = role.listeners.filter { !have.contains($0.address) }
                 let added = try bind(wanted, for: controller)
                 prepared.append((role, controller, targets, added))
             }
@@ -39,7 +53,6 @@ extension ProxyServer {
         }
 
         // 2. Commit.
-        var summary: [String] = []
         var newListeners: [String: [BoundListener]] = [:]
         for (role, controller, targets, added) in prepared {
             let wanted = Set(role.listeners.map(\.address))
@@ -50,6 +63,7 @@ extension ProxyServer {
             }
             newListeners[role.name] = kept + added
             if let old = current[role.name] {
+                if let tls = newTLS[role.name] { controller.updateTLS(tls) }
                 if old.config.withoutLocations != role.withoutLocations {
                     controller.reconfigure(to: role, targets: targets)
                     summary.append("role \(role.name): reconfigured")

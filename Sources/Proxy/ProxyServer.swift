@@ -34,7 +34,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
         var bound: [String: [BoundListener]] = [:]
         do {
             for controller in controllers {
-                bound[controller.name] = try bind(controller.config.listeners.map(\.address), for: controller)
+                bound[controller.name] = try bind(controller.config.listeners, for: controller)
             }
         } catch {
             for listener in bound.values.flatMap({ $0 }) { listener.listener.close() }
@@ -47,16 +47,18 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
         }
     }
 
-    /// Binds `endpoints` for a role; all or nothing.
-    func bind(_ endpoints: [Endpoint], for controller: RoleController) throws(ProxyError) -> [BoundListener] {
+    /// Binds `listeners` for a role; all or nothing.
+    func bind(_ listeners: [ListenerConfig], for controller: RoleController) throws(ProxyError) -> [BoundListener] {
         var bound: [BoundListener] = []
-        for endpoint in endpoints {
+        for config in listeners {
+            let endpoint = config.address
+            let tls = config.tls
             do {
                 let address = try AddressResolution.resolve(endpoint, what: "listen")
                 let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
                     logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
                 }) { [controller] socket, peer, loop in
-                    controller.plane(for: loop).accept(socket, peer: peer)
+                    controller.plane(for: loop).accept(socket, peer: peer, tls: tls)
                 }
                 bound.append(BoundListener(endpoint: endpoint, listener: listener))
             } catch {
@@ -116,11 +118,17 @@ struct BoundListener {
 }
 
 extension RolePlane {
-    /// A client accepted on this loop.
-    func accept(_ socket: Socket, peer: SocketAddress) {
+    /// A client accepted on this loop; on a `tls` listener the handshake comes first.
+    func accept(_ socket: Socket, peer: SocketAddress, tls: Bool) {
+        guard tls else { return startSession(socket, peer: peer, secure: false) }
+        acceptTLS(socket, peer: peer)
+    }
+
+    /// A client whose stream carries application data now.
+    func startSession(_ stream: any ByteStream, peer: SocketAddress, secure: Bool) {
         switch config.mode {
-        case .tcp: TCPSession(client: socket, peer: peer, plane: self).start()
-        case .http: acceptHTTP(socket, peer: peer)
+        case .tcp: TCPSession(client: stream, peer: peer, plane: self).start()
+        case .http: acceptHTTP(stream, peer: peer, secure: secure)
         }
     }
 }

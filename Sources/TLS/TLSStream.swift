@@ -121,6 +121,9 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         return SSL_pending(ssl) > 0
     }
 
+    /// `ByteStream`: readers that stop early look here before waiting for readability.
+    public var hasBufferedInput: Bool { hasBufferedPlaintext }
+
     /// The protocol ALPN settled on, e.g. "http/1.1"; nil when none.
     public var negotiatedALPN: String? {
         guard let ssl else { return nil }

@@ -36,6 +36,14 @@ enum ConfigLoader {
                                         message: "role '\(role.name)': \(problem.message)"))
             }
         }
+        // The proxy loads TLS files as `check` did: relative to proxy.conf, not the working directory.
+        result.configuration?.roles = configuration.roles.map { role in
+            var role = role
+            role.tlsCertificate = role.tlsCertificate.map { resolve($0, relativeTo: path) }
+            role.tlsKey = role.tlsKey.map { resolve($0, relativeTo: path) }
+            role.tlsCA = role.tlsCA.map { resolve($0, relativeTo: path) }
+            return role
+        }
         if !found.isEmpty {
             result.diagnostics = (result.diagnostics + found).sorted { $0.location < $1.location }
             if found.contains(where: { $0.severity == .error }) { result.configuration = nil }

@@ -46,7 +46,9 @@ extension RoleController {
 
             // Health settings changed: restart every checker with them; else only the new servers'.
             config = new
-            let restart = old.health != new.health ? model.servers.map(\.name) : added.map(\.name)
+            // A server's TLS settings changed: its checker starts over with them.
+            let tlsChanged = new.servers.filter { s in oldByName[s.name].map { $0.tls != s.tls || $0.tlsName != s.tlsName } ?? false }
+            let restart = old.health != new.health ? model.servers.map(\.name) : (added + tlsChanged).map(\.name)
             for name in restart {
                 checkers.removeValue(forKey: name)?.stop()
                 startChecker(for: name)
@@ -57,6 +59,22 @@ extension RoleController {
             // The active server kept the role but its address changed: new sessions go to the new one.
             if !activeMoved, let active = model.active, old.server(named: active)?.address != new.server(named: active)?.address {
                 publishRoute(lost: nil, handover: .drain(new.drainTimeout))
+            }
+        }
+    }
+
+    /// New TLS contexts (certificates reloaded): new accepts and connects use them, health
+    /// checks of tls servers start over with them.
+    func updateTLS(_ new: RoleTLS) {
+        queue.async { [self] in
+            guard new !== tls else { return }
+            let clientChanged = new.client !== tls.client
+            tls = new
+            for plane in planes { plane.loop.execute { plane.tls = new } }
+            guard clientChanged else { return }
+            for server in config.servers where server.tls && checkers[server.name] != nil {
+                checkers.removeValue(forKey: server.name)?.stop()
+                startChecker(for: server.name)
             }
         }
     }

@@ -13,6 +13,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     let queue: DispatchQueue
     var model: RoleModel  // set on `queue` only (here and in RoleController+Operations)
     var targets: [String: ServerTarget]
+    /// TLS contexts of the role; replaced by a reload (on `queue`).
+    var tls: RoleTLS
     var checkers: [String: HealthChecker] = [:]
     var lastChecks: [String: CheckResult] = [:]
     private(set) var planes: [RolePlane] = []
@@ -37,6 +39,10 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         var targets: [String: ServerTarget] = [:]
         for server in config.servers { targets[server.name] = try AddressResolution.target(for: server) }
         self.targets = targets
+        tls = try RoleTLS(config: config)
+        if !config.tlsVerify && config.servers.contains(where: \.tls) {
+            self.logger.warning("tls-verify off: certificates of tls servers are not verified")
+        }
         let specs = config.servers.map { ServerSpec(name: $0.name, address: $0.address.description) }
         let thresholds = HealthThresholds(rise: config.health.rise, fall: config.health.fall)
         if let snapshot {
@@ -44,7 +50,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         } else {
             model = try RoleModel(name: config.name, servers: specs, failback: config.failback, thresholds: thresholds)
         }
-        planes = group.loops.map { RolePlane(loop: $0, config: config, controller: self, accessLog: accessLog) }
+        planes = group.loops.map { RolePlane(loop: $0, config: config, tls: tls, controller: self, accessLog: accessLog) }
     }
 
     func plane(for loop: EventLoop) -> RolePlane { planes[loop.index] }
@@ -83,7 +89,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
 
     func startChecker(for server: String) {
         guard let target = targets[server] else { return }
-        let checker = HealthChecker(server: server, target: target, health: config.health, loop: group.next()) { [weak self] result in
+        let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server)),
+                                    health: config.health, loop: group.next()) { [weak self] result in
             guard let self else { return }
             queue.async { self.record(result) }
         }

@@ -10,6 +10,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     let loop: EventLoop
     /// Replaced by a reload; read by new sessions.
     var config: RoleConfig
+    /// Replaced by a reload when the TLS settings or files changed; read by new sessions.
+    var tls: RoleTLS
     unowned let controller: RoleController
     let accessLog: AccessLog?
     let metrics: TrafficMetrics
@@ -23,9 +25,10 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     /// Beyond this many held clients a new one is turned away at once: holding is bounded.
     static let maxWaiters = 10_000
 
-    init(loop: EventLoop, config: RoleConfig, controller: RoleController, accessLog: AccessLog?) {
+    init(loop: EventLoop, config: RoleConfig, tls: RoleTLS, controller: RoleController, accessLog: AccessLog?) {
         self.loop = loop
         self.config = config
+        self.tls = tls
         self.controller = controller
         self.accessLog = accessLog
         self.metrics = TrafficMetrics(role: config.name, mode: config.mode.rawValue)
@@ -60,6 +63,12 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
                 for session in draining { session.value?.closeNow() }
             }
         }
+    }
+
+    /// How to speak TLS to `server`; nil for a plain one.
+    func upstreamTLS(for server: String) -> UpstreamTLS? {
+        guard tls.client != nil else { return nil }
+        return tls.upstream(config.server(named: server))
     }
 
     // MARK: admission and holding

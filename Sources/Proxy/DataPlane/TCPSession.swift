@@ -2,23 +2,24 @@ import EventLoop
 import FailoverModel
 
 /// One `mode tcp` client: waits for a route, connects to the active server, then forwards
-/// with zero copies (splice) until either side is done.
+/// with zero copies (splice) until either side is done. A TLS client or server side (its
+/// handshake done before) goes through the copying path with one pooled buffer per direction.
 ///
 /// A connect that fails (refused, timeout) is a passive health failure; the client then
 /// waits for a route to a server it has not tried yet, within `hold`: a failover costs it a
 /// short wait, not a dropped connection.
 final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plane.loop.queue
-    private let client: Socket
+    private let client: any ByteStream
     private let peer: SocketAddress
     private let plane: RolePlane
     private let accepted = WallClock.monotonicNanoseconds()
     private var tried: Set<String> = []
-    private var attempt: ConnectAttempt?
+    private var attempt: UpstreamConnect?
     private var forwarder: TCPForwarder?
     private var server: String?
     private var retainedSelf: TCPSession?
 
-    init(client: Socket, peer: SocketAddress, plane: RolePlane) {
+    init(client: any ByteStream, peer: SocketAddress, plane: RolePlane) {
         self.client = client
         self.peer = peer
         self.plane = plane
@@ -38,21 +39,23 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
 
     private func connect(to route: Route) {
         tried.insert(route.server)
-        attempt = Connector.connect(to: route.address, on: plane.loop, timeout: plane.config.connectTimeout) { [self] result in
+        attempt = UpstreamConnect.start(to: route.address, tls: plane.upstreamTLS(for: route.server), on: plane.loop,
+                                        timeout: plane.config.connectTimeout) { [self] result in
             attempt = nil
             switch result {
             case .success(let upstream):
                 forward(to: upstream, server: route.server)
-            case .failure(.cancelled):
+            case .failure(let error) where error.isCancelled:
                 end(server: route.server, up: 0, down: 0, outcome: "cancelled")
             case .failure(let error):
-                plane.controller.passiveFailure(server: route.server, detail: "connect: \(error)")
+                // A certificate that fails verification is a server that cannot be used.
+                plane.controller.passiveFailure(server: route.server, detail: error.description)
                 waitForRoute()
             }
         }
     }
 
-    private func forward(to upstream: Socket, server: String) {
+    private func forward(to upstream: any ByteStream, server: String) {
         self.server = server
         let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout)
         let forwarder = TCPForwarder(client: client, upstream: upstream, loop: plane.loop, options: options) { [self] stats in

@@ -27,6 +27,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private let state: HTTPPlaneState
     private let client: StreamConnection
     private let peer: SocketAddress
+    /// `X-Forwarded-Proto`: "https" on a `tls` listener.
+    private let forwardedProto: String
     private let peerHost: String
     private var phase: Phase = .awaitingHead
     /// When `deadlineKind` runs out, in `state.now` time; 0: none. Checked by the plane's ticker.
@@ -56,7 +58,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var retriedStale = false
     private var upstream: UpstreamConnection?
     private var server: String?
-    private var connectAttempt: ConnectAttempt?
+    private var connectAttempt: UpstreamConnect?
     private var forwarder: TCPForwarder?
 
     // Upstream → client.
@@ -72,6 +74,10 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var respOutSent = 0
     /// Framed response-body bytes at the front of the upstream buffer, not yet written to the client.
     private var bodyPendingDown = 0
+    /// `compress on`: the current response body is being gzipped (made on first use).
+    private var compressing = false
+    private var compression: ResponseCompression?
+    private var compressionFacts = ResponseCompression.RequestFacts()
 
     // Access log of the current exchange.
     private var exchangeOpen = false
@@ -83,12 +89,13 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var bytesIn: UInt64 = 0
     private var bytesOut: UInt64 = 0
 
-    init(client socket: Socket, peer: SocketAddress, plane: RolePlane, state: HTTPPlaneState) {
+    init(client stream: any ByteStream, peer: SocketAddress, secure: Bool, plane: RolePlane, state: HTTPPlaneState) {
         self.plane = plane
         self.state = state
         self.peer = peer
         peerHost = peer.host
-        client = StreamConnection(socket: socket, loop: plane.loop)
+        forwardedProto = secure ? "https" : "http"
+        client = StreamConnection(stream: stream, loop: plane.loop)
         inBuf = IOBuffer(capacity: state.buffers.bufferSize)
         parser = HTTPRequestParser(limits: HTTPParserLimits(maxHeadSize: plane.config.maxHeadSize, maxHeaders: plane.config.maxHeaders))
     }
@@ -127,7 +134,13 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 responseStarted = true
                 touch()
                 guard processResponse() else { return }
-            case .wouldBlock: return
+            case .wouldBlock:
+                // The server paused: what zlib holds goes out now.
+                if compressing && !responseDone && bodyPendingDown == 0 && respOut.isEmpty {
+                    do { try compression?.flush(into: &respOut) } catch { return teardown(cause: "gzip: \(error)") }
+                    if !respOut.isEmpty { flushDown() }
+                }
+                return
             case .eof: return upstreamEOF()
             case .error(let e): return upstreamFailed("read: \(e.errno)")
             }
@@ -193,10 +206,17 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             logTarget = head.targetString(in: inBuf.readable)
         }
         method = head.method
+        if plane.config.compress {
+            let accept = head.values(forName: "Accept-Encoding", in: inBuf.readable)
+            compressionFacts = ResponseCompression.RequestFacts(
+                acceptEncoding: accept.isEmpty ? nil : accept.joined(separator: ","),
+                hasRange: head.firstField(named: "Range", in: inBuf.readable) != nil,
+                isHead: head.method == .head, isHTTP10: head.version == .http1_0)
+        }
         requestKeepAlive = head.keepAlive
         requestIsUpgrade = head.isUpgrade
         headOut.removeAll(keepingCapacity: true)
-        head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: "http",
+        head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: forwardedProto,
                             connection: requestIsUpgrade ? .upgrade : .keepAlive, into: &headOut)
         inBuf.consume(headLength)
         bytesIn = UInt64(headLength)
@@ -251,28 +271,30 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
 
     private func connect(_ route: Route) {
         phase = .connecting
-        connectAttempt = Connector.connect(to: route.address, on: plane.loop, timeout: plane.config.connectTimeout) { [weak self] result in
+        connectAttempt = UpstreamConnect.start(to: route.address, tls: plane.upstreamTLS(for: route.server), on: plane.loop,
+                                               timeout: plane.config.connectTimeout) { [weak self] result in
             guard let self else {
-                if case .success(let socket) = result { socket.close() }
+                if case .success(let stream) = result { stream.close() }
                 return
             }
             connected(result, route)
         }
     }
 
-    private func connected(_ result: Result<Socket, ConnectError>, _ route: Route) {
+    private func connected(_ result: Result<any ByteStream, UpstreamConnectError>, _ route: Route) {
         connectAttempt = nil
         guard phase == .connecting else {
-            if case .success(let socket) = result { socket.close() }
+            if case .success(let stream) = result { stream.close() }
             return
         }
         switch result {
-        case .success(let socket):
-            attach(UpstreamConnection(socket: socket, server: route.server, loop: plane.loop, bufferSize: state.buffers.bufferSize))
-        case .failure(.cancelled):
+        case .success(let stream):
+            attach(UpstreamConnection(stream: stream, server: route.server, loop: plane.loop, bufferSize: state.buffers.bufferSize))
+        case .failure(let error) where error.isCancelled:
             return
         case .failure(let error):
-            plane.controller.passiveFailure(server: route.server, detail: "connect: \(error)")
+            // A certificate that fails verification is a server that cannot be used.
+            plane.controller.passiveFailure(server: route.server, detail: error.description)
             tried.insert(route.server)
             phase = .routing
             self.route()
@@ -292,6 +314,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         responseDone = false
         upgrading = false
         untilClose = false
+        compressing = false
         respOut.removeAll(keepingCapacity: true)
         respOutSent = 0
         bodyPendingDown = 0
@@ -412,7 +435,11 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 untilClose = head.framing == .untilClose
                 responseKeepAlive = head.keepAlive
                 clientKeepAlive = requestKeepAlive && !closeWhenDone && !untilClose && !state.isShuttingDown
+                let headStart = respOut.count
                 head.writeForwarded(from: up.buffer.readable, connection: clientKeepAlive ? .keepAlive : .close, into: &respOut)
+                if plane.config.compress {
+                    beginCompression(head, in: up.buffer.readable, headStart: headStart)
+                }
                 up.buffer.consume(headLength)
                 responseFramer = BodyFramer(head.framing)
                 responseHeadDone = true
@@ -428,6 +455,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 teardown(cause: "bad response body: \(e)")
                 return false
             }
+            if compressing && !compressBody(up) { return false }
             // A small body rides along with the head in one write.
             if respOutSent < respOut.count && bodyPendingDown > 0 && bodyPendingDown <= Self.inlineBodyLimit {
                 respOut.append(contentsOf: up.buffer.bytes(0, bodyPendingDown))
@@ -435,6 +463,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 bodyPendingDown = 0
             }
         }
+        if compressing && responseDone && bodyPendingDown == 0 && !finishCompression() { return false }
         flushDown()
         // Not when the response finished meanwhile (a pipelined request may already be on its way).
         return exchange == exchangeNumber && phase == .exchanging && upstream === up && !responseDone
@@ -484,6 +513,48 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         up.stream.resumeReading()
     }
 
+    // MARK: compression
+
+    /// Decides for the response whose head was just written at `respOut[headStart...]`.
+    private func beginCompression(_ head: HTTPResponseHead, in buffer: UnsafeRawBufferPointer, headStart: Int) {
+        guard ResponseCompression.shouldCompress(head, in: buffer, request: compressionFacts,
+                                                 minSize: plane.config.compressMinSize) else { return }
+        do {
+            let compression = try self.compression ?? ResponseCompression()
+            try compression.begin(chunked: head.framing == .chunked)
+            self.compression = compression
+        } catch {
+            return  // zlib could not start: the response goes out as it is
+        }
+        compressing = true
+        ResponseCompression.rewriteHead(&respOut, from: headStart)
+    }
+
+    /// The framed body bytes at the front of the upstream buffer go into `respOut`, gzipped.
+    private func compressBody(_ up: UpstreamConnection) -> Bool {
+        guard bodyPendingDown > 0, let compression else { return true }
+        do {
+            try compression.feed(up.buffer.bytes(0, bodyPendingDown), into: &respOut)
+        } catch {
+            teardown(cause: "gzip: \(error)")
+            return false
+        }
+        up.buffer.consume(bodyPendingDown)
+        bodyPendingDown = 0
+        return true
+    }
+
+    private func finishCompression() -> Bool {
+        do {
+            try compression?.finish(into: &respOut)
+        } catch {
+            teardown(cause: "gzip: \(error)")
+            return false
+        }
+        compressing = false
+        return true
+    }
+
     private func finishExchange() {
         let reusable = responseKeepAlive && !untilClose && requestDone && upstream?.buffer.isEmpty == true
         detachUpstream(reusable: reusable)
@@ -515,6 +586,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         if responseHeadDone && untilClose {
             responseDone = true
             responseKeepAlive = false
+            if compressing && !finishCompression() { return }
             return flushDown()
         }
         if !responseStarted { return upstreamClosedEarly("closed before responding") }
@@ -635,26 +707,47 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         let toClient = Array(up.buffer.readable)
         inBuf.release(state.buffers)
         up.buffer.release(state.buffers)
+        phase = .tunnel
+        deadline = 0
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
+                                           initialToUpstream: toUpstream, initialToClient: toClient)
+        guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
         // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
-        let clientFD = dup(client.socket.readinessDescriptor)
-        let upstreamFD = dup(up.stream.socket.readinessDescriptor)
+        let clientFD = dup(client.stream.readinessDescriptor)
+        let upstreamFD = dup(up.stream.stream.readinessDescriptor)
         up.close()
         client.close()
         guard clientFD >= 0, upstreamFD >= 0 else {
             if clientFD >= 0 { Glibc.close(clientFD) }
             if upstreamFD >= 0 { Glibc.close(upstreamFD) }
+            phase = .exchanging
             return teardown(cause: "dup failed")
         }
-        phase = .tunnel
-        deadline = 0
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
-                                           initialToUpstream: toUpstream, initialToClient: toClient)
         let forwarder = TCPForwarder(client: Socket(taking: clientFD), upstream: Socket(taking: upstreamFD),
                                      loop: plane.loop, options: options) { [weak self] stats in
             self?.tunnelClosed(stats)
         }
         self.forwarder = forwarder
         forwarder.start()
+    }
+
+    /// A TLS stream cannot be duplicated: both stream connections hand their streams over.
+    private func startTLSTunnel(_ up: UpstreamConnection, _ options: TCPForwarder.Options) {
+        var clientStream: (any ByteStream)?
+        var upstreamStream: (any ByteStream)?
+        let begin = { [weak self] in
+            guard let clientStream, let upstreamStream else { return }
+            guard let self else { clientStream.close(); upstreamStream.close(); return }
+            let forwarder = TCPForwarder(client: clientStream, upstream: upstreamStream, loop: plane.loop,
+                                         options: options) { [weak self] stats in
+                self?.tunnelClosed(stats)
+            }
+            self.forwarder = forwarder
+            forwarder.start()
+        }
+        up.owner = nil
+        up.stream.detach { upstreamStream = $0; begin() }
+        client.detach { clientStream = $0; begin() }
     }
 
     private func tunnelClosed(_ stats: ForwardStats) {

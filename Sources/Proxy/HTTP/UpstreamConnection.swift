@@ -27,12 +27,12 @@ final class UpstreamConnection {  // confined to the loop
     /// Requests it has carried: a reused connection may have been closed by the server.
     var requests = 0
 
-    init(socket: Socket, server: String, loop: EventLoop, bufferSize: Int) {
+    init(stream: any ByteStream, server: String, loop: EventLoop, bufferSize: Int) {
         self.server = server
-        stream = StreamConnection(socket: socket, loop: loop)
+        self.stream = StreamConnection(stream: stream, loop: loop)
         buffer = IOBuffer(capacity: bufferSize)
         parser = HTTPResponseParser()
-        stream.start(
+        self.stream.start(
             onReadable: { [weak self] in self?.readable() },
             onWritable: { [weak self] in self?.owner?.upstreamWritable() })
     }
@@ -43,7 +43,8 @@ final class UpstreamConnection {  // confined to the loop
     /// no unasked bytes waiting): one `recv(MSG_PEEK)`, for requests that cannot be resent.
     var stillOpen: Bool {
         var byte: UInt8 = 0
-        let n = recv(stream.socket.readinessDescriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if stream.stream.hasBufferedInput { return false }
+        let n = recv(stream.stream.readinessDescriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
     }
 

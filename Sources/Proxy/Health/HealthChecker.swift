@@ -8,6 +8,7 @@ final class HealthChecker: @unchecked Sendable {  // confined to loop.queue
     let server: String
     private let loop: EventLoop
     private let target: ServerTarget
+    private let tls: UpstreamTLS?
     private let health: HealthConfig
     private let report: @Sendable (CheckResult) -> Void
     private var timer: TimerHandle?
@@ -15,10 +16,11 @@ final class HealthChecker: @unchecked Sendable {  // confined to loop.queue
     private var recheckWanted = false
     private var stopped = false
 
-    init(server: String, target: ServerTarget, health: HealthConfig, loop: EventLoop,
+    init(server: String, target: ServerTarget, tls: UpstreamTLS?, health: HealthConfig, loop: EventLoop,
          report: @escaping @Sendable (CheckResult) -> Void) {
         self.server = server
         self.target = target
+        self.tls = tls
         self.health = health
         self.loop = loop
         self.report = report
@@ -44,7 +46,7 @@ final class HealthChecker: @unchecked Sendable {  // confined to loop.queue
 
     private func runCheck() {
         guard !stopped else { return }
-        let probe = HealthProbe(loop: loop, server: server, target: target, health: health) { [self] result in
+        let probe = HealthProbe(loop: loop, server: server, target: target, tls: tls, health: health) { [self] result in
             inFlight = nil
             guard !stopped else { return }
             report(result)

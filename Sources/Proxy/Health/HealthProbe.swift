@@ -3,16 +3,18 @@ import FailoverModel
 import ProxyConfig
 
 /// One health check in flight: a TCP connect, or an HTTP GET of the health path whose
-/// status must fall in `expect`. Everything, connect included, must finish within
+/// status must fall in `expect`; for a `tls` server both over TLS with the role's client
+/// settings (a handshake or verification failure fails the check). Everything, connect included, must finish within
 /// `timeout`. Runs on one loop; `finish` is called exactly once, on that loop.
 final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     private let loop: EventLoop
     private let server: String
     private let target: ServerTarget
+    private let tls: UpstreamTLS?
     private let health: HealthConfig
     private let started = WallClock.monotonicNanoseconds()
     private var finish: ((CheckResult) -> Void)?
-    private var attempt: ConnectAttempt?
+    private var attempt: UpstreamConnect?
     private var connection: StreamConnection?
     private var timer: TimerHandle?
     private var response: [UInt8] = []
@@ -20,11 +22,12 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     /// Status lines longer than this are garbage, not a slow server.
     private static let maxStatusLine = 1024
 
-    init(loop: EventLoop, server: String, target: ServerTarget, health: HealthConfig,
+    init(loop: EventLoop, server: String, target: ServerTarget, tls: UpstreamTLS?, health: HealthConfig,
          finish: @escaping (CheckResult) -> Void) {
         self.loop = loop
         self.server = server
         self.target = target
+        self.tls = tls
         self.health = health
         self.finish = finish
     }
@@ -32,27 +35,28 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     func start() {
         loop.preconditionInEventLoop()
         timer = loop.scheduleTimer(after: health.timeout) { [self] in complete(false, "timeout") }
-        attempt = Connector.connect(to: target.health, on: loop, timeout: health.timeout) { [self] result in
+        attempt = UpstreamConnect.start(to: target.health, tls: tls, on: loop, timeout: health.timeout) { [self] result in
             attempt = nil
             switch result {
-            case .success(let socket):
-                guard finish != nil else { socket.close(); return }
+            case .success(let stream):
+                guard finish != nil else { stream.close(); return }
                 if let path = health.path {
-                    request(path, over: socket)
+                    request(path, over: stream)
                 } else {
-                    socket.close()
-                    complete(true, "connected")
+                    stream.close()
+                    complete(true, tls == nil ? "connected" : "TLS handshake done")
                 }
-            case .failure(.refused): complete(false, "connection refused")
-            case .failure(.timedOut): complete(false, "connect timeout")
-            case .failure(.cancelled): complete(false, "timeout")
-            case .failure(.failed(let error)): complete(false, error.description)
+            case .failure(.connect(.refused)): complete(false, "connection refused")
+            case .failure(.connect(.timedOut)): complete(false, "connect timeout")
+            case .failure(.connect(.cancelled)): complete(false, "timeout")
+            case .failure(.connect(.failed(let error))): complete(false, error.description)
+            case .failure(.tls(let error)): complete(false, "TLS: \(error.message)")
             }
         }
     }
 
-    private func request(_ path: String, over socket: Socket) {
-        let connection = StreamConnection(socket: socket, loop: loop)
+    private func request(_ path: String, over stream: any ByteStream) {
+        let connection = StreamConnection(stream: stream, loop: loop)
         self.connection = connection
         let head = "GET \(path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: failover-proxy-health\r\n"
             + "Accept: */*\r\nConnection: close\r\n\r\n"

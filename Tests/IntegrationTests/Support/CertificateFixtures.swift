@@ -1,0 +1,135 @@
+import Foundation
+
+/// A throwaway PKI made with the `openssl` command at test time, in a temp directory
+/// removed when the test process exits:
+/// - `ca`: the trusted test CA; `otherCA`: a CA nobody trusts.
+/// - `server`: localhost / 127.0.0.1 / ::1 (SAN), signed by `ca`; `serverChain` is its full chain.
+/// - `wrongName`: signed by `ca`, for wrong.example only.
+/// - `untrusted`: localhost, signed by `otherCA`.
+/// - `expired`: localhost, signed by `ca`, valid 2020-01-01 to 2020-01-02 (`openssl ca`
+///   takes explicit dates; OpenSSL 3.0's `req`/`x509` accept no validity in the past).
+/// - `otherKey`: a key that belongs to none of them.
+struct CertificateFixtures: Sendable {
+    struct Pair: Sendable {
+        let certificate: String
+        let key: String
+    }
+
+    let directory: String
+    let caCertificate: String
+    let otherCACertificate: String
+    let server: Pair
+    let serverChain: String
+    let wrongName: Pair
+    let untrusted: Pair
+    let expired: Pair
+    let otherKey: String
+
+    /// Generated once per test process.
+    static let shared: CertificateFixtures = {
+        do {
+            let fixtures = try CertificateFixtures(generateIn: NSTemporaryDirectory() + "tls-integration-\(getpid())")
+            fixturesDirectoryToRemove = fixtures.directory
+            atexit { if let dir = fixturesDirectoryToRemove { try? FileManager.default.removeItem(atPath: dir) } }
+            return fixtures
+        } catch {
+            fatalError("cannot generate test certificates: \(error)")
+        }
+    }()
+
+    struct CommandFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(generateIn directory: String) throws {
+        self.directory = directory
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { "\(directory)/\(name)" }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+        func makeCA(_ name: String) throws {
+            try Self.openssl(["req", "-x509"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).pem"),
+                             "-subj", "/CN=failover-proxy test \(name)", "-days", "3",
+                             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        }
+        func makeLeaf(_ name: String, cn: String, san: String, ca: String) throws {
+            try Self.openssl(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(cn)"])
+            try "subjectAltName=\(san)\nextendedKeyUsage=serverAuth\n".write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
+            try Self.openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
+                             "-CAcreateserial", "-days", "3", "-extfile", path("\(name).ext"), "-out", path("\(name).pem")])
+        }
+
+        try makeCA("ca")
+        try makeCA("otherca")
+        try makeLeaf("server", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1,IP:::1", ca: "ca")
+        try makeLeaf("wrongname", cn: "wrong.example", san: "DNS:wrong.example", ca: "ca")
+        try makeLeaf("untrusted", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1", ca: "otherca")
+        try Self.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", path("other.key")])
+
+        // Expired: `openssl ca` with explicit dates and a minimal database.
+        try Self.openssl(["req"] + ec + ["-keyout", path("expired.key"), "-out", path("expired.csr"), "-subj", "/CN=localhost"])
+        try FileManager.default.createDirectory(atPath: path("cadb"), withIntermediateDirectories: true)
+        try "".write(toFile: path("cadb/index.txt"), atomically: true, encoding: .utf8)
+        try "01\n".write(toFile: path("cadb/serial"), atomically: true, encoding: .utf8)
+        try """
+            [ca]
+            default_ca = testca
+            [testca]
+            database = \(path("cadb/index.txt"))
+            new_certs_dir = \(path("cadb"))
+            serial = \(path("cadb/serial"))
+            default_md = sha256
+            policy = anything
+            unique_subject = no
+            [anything]
+            commonName = supplied
+            """.write(toFile: path("ca.cnf"), atomically: true, encoding: .utf8)
+        try Self.openssl(["ca", "-batch", "-notext", "-config", path("ca.cnf"), "-cert", path("ca.pem"), "-keyfile", path("ca.key"),
+                         "-in", path("expired.csr"), "-out", path("expired.pem"),
+                         "-startdate", "20200101000000Z", "-enddate", "20200102000000Z"])
+
+        let leaf = try String(contentsOfFile: path("server.pem"), encoding: .utf8)
+        let caPEM = try String(contentsOfFile: path("ca.pem"), encoding: .utf8)
+        try (leaf + caPEM).write(toFile: path("server-chain.pem"), atomically: true, encoding: .utf8)
+
+        caCertificate = path("ca.pem")
+        otherCACertificate = path("otherca.pem")
+        server = Pair(certificate: path("server.pem"), key: path("server.key"))
+        serverChain = path("server-chain.pem")
+        wrongName = Pair(certificate: path("wrongname.pem"), key: path("wrongname.key"))
+        untrusted = Pair(certificate: path("untrusted.pem"), key: path("untrusted.key"))
+        expired = Pair(certificate: path("expired.pem"), key: path("expired.key"))
+        otherKey = path("other.key")
+    }
+
+    /// Runs `openssl` with `arguments`; throws with its output when it fails.
+    @discardableResult
+    static func openssl(_ arguments: [String], stdin: String? = nil) throws -> String {
+        let result = try run("openssl", arguments, stdin: stdin)
+        guard result.status == 0 else {
+            throw CommandFailed(description: "openssl \(arguments.joined(separator: " ")) → \(result.status): \(result.output)")
+        }
+        return result.output
+    }
+
+    /// Runs a command found on PATH; returns its exit status and merged stdout+stderr.
+    static func run(_ command: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+nonisolated(unsafe) private var fixturesDirectoryToRemove: String?
