@@ -49,8 +49,15 @@ IPERF=15201; WEB=15280
 FP_IPERF=15301; FP_WEB_TCP=15381; FP_WEB_HTTP=15382
 HA_IPERF=15401; HA_WEB_TCP=15481; HA_WEB_HTTP=15482
 NG_WEB_HTTP=15582
+FP_TLS=15343; HA_TLS=15443
 
 iperf3 -s -p $IPERF >/dev/null 2>&1 & PIDS+=($!)
+
+# TLS: one throwaway ECDSA certificate for both proxies; a 1 GiB (sparse) file to download.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
+cat "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/haproxy.pem"
+truncate -s 1G "$TMP/big.bin"
 
 cat >"$TMP/nginx-backend.conf" <<EOF
 worker_processes 1;
@@ -61,7 +68,9 @@ events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-  server { listen 127.0.0.1:$WEB; location / { return 200 "ok\n"; } location = /health { return 200 "ok\n"; } }
+  sendfile on;
+  server { listen 127.0.0.1:$WEB; location / { return 200 "ok\n"; } location = /health { return 200 "ok\n"; }
+           location = /big { alias $TMP/big.bin; } }
 }
 EOF
 "$NGINX" -c "$TMP/nginx-backend.conf" -p "$TMP" >/dev/null 2>&1 & PIDS+=($!)
@@ -102,6 +111,10 @@ listen webtcp
   mode tcp
   bind 127.0.0.1:$HA_WEB_TCP
   server a 127.0.0.1:$WEB
+listen tlsweb
+  mode tcp
+  bind 127.0.0.1:$HA_TLS ssl crt $TMP/haproxy.pem
+  server a 127.0.0.1:$WEB
 listen webhttp
   mode http
   option http-keep-alive
@@ -122,6 +135,14 @@ role iperf {
     # would confuse iperf3), and every later run failed. fall 100 keeps it up.
     health { interval 1h; timeout 1s; rise 1; fall 100; }
     server a 127.0.0.1:$IPERF;
+}
+role tlsweb {
+    listen 127.0.0.1:$FP_TLS tls;
+    mode tcp;
+    tls-certificate $TMP/cert.pem;
+    tls-key $TMP/key.pem;
+    health { path /health; interval 1h; timeout 1s; rise 1; fall 1; }
+    server a 127.0.0.1:$WEB;
 }
 role webtcp {
     listen 127.0.0.1:$FP_WEB_TCP;
@@ -175,7 +196,7 @@ print("%d %.2f" % (float(rps.group(1)) if rps else 0, float(p99.group(1)) * scal
 rss_now() {  # current RSS (KiB) of PID
   awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
 }
-median() { python3 -c "import sys,statistics; m=statistics.median(float(x) for x in sys.argv[1:]); print(('%.1f' if m < 100 else '%d') % m)" "$@"; }
+median() { python3 -c "import sys,statistics; m=statistics.median(float(x) for x in sys.argv[1:]); print(('%.2f' if m < 10 else '%.1f' if m < 100 else '%d') % m)" "$@"; }
 rss_idle() {  # peak RSS (KiB) of PID while 1000 idle connections are open through PORT
   python3 - "$1" "$2" <<'EOF'
 import socket, sys, time
@@ -218,12 +239,41 @@ printf '| peak RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$
 
 if grep -q "role webhttp" "$TMP/proxy.conf"; then
   wait_port $FP_WEB_HTTP; wait_port $HA_WEB_HTTP
-  read -r D_RPS D_P99 <<<"$(wrk_rate $WEB)"
-  read -r F_RPS F_P99 <<<"$(wrk_rate $FP_WEB_HTTP)"
-  read -r H_RPS H_P99 <<<"$(wrk_rate $HA_WEB_HTTP)"
-  read -r N_RPS N_P99 <<<"$(wrk_rate $NG_WEB_HTTP)"
+  d_r=(); d_p=(); f_r=(); f_p=(); h_r=(); h_p=(); n_r=(); n_p=()
+  for _ in $(seq 1 "$REPEAT"); do
+    read -r r p <<<"$(wrk_rate $WEB)"; d_r+=("$r"); d_p+=("$p")
+    read -r r p <<<"$(wrk_rate $FP_WEB_HTTP)"; f_r+=("$r"); f_p+=("$p")
+    read -r r p <<<"$(wrk_rate $HA_WEB_HTTP)"; h_r+=("$r"); h_p+=("$p")
+    read -r r p <<<"$(wrk_rate $NG_WEB_HTTP)"; n_r+=("$r"); n_p+=("$p")
+  done
+  echo "runs: direct ${d_r[*]} | proxy ${f_r[*]} | haproxy ${h_r[*]} | nginx ${n_r[*]} req/s"
+  D_RPS=$(median "${d_r[@]}"); F_RPS=$(median "${f_r[@]}"); H_RPS=$(median "${h_r[@]}"); N_RPS=$(median "${n_r[@]}")
+  D_P99=$(median "${d_p[@]}"); F_P99=$(median "${f_p[@]}"); H_P99=$(median "${h_p[@]}"); N_P99=$(median "${n_p[@]}")
   printf '\n## HTTP (keep-alive, small responses, wrk -c50)\n\n'
   printf '| measure | direct nginx | failover-proxy | HAProxy 2.6 | nginx proxy_pass | proxy/direct | proxy/HAProxy | proxy/nginx |\n|---|---|---|---|---|---|---|---|\n'
   printf '| requests/s | %s | %s | %s | %s | %s | %s | %s |\n' "$D_RPS" "$F_RPS" "$H_RPS" "$N_RPS" "$(ratio $F_RPS $D_RPS)" "$(ratio $F_RPS $H_RPS)" "$(ratio $F_RPS $N_RPS)"
   printf '| p99 latency, ms | %s | %s | %s | %s | %s | %s | %s |\n' "$D_P99" "$F_P99" "$H_P99" "$N_P99" "$(ratio $F_P99 $D_P99)" "$(ratio $F_P99 $H_P99)" "$(ratio $F_P99 $N_P99)"
+fi
+
+if [ "$TCP_ONLY" != 1 ]; then
+  wait_port $FP_TLS; wait_port $HA_TLS
+  handshakes() {  # new TLS sessions per second, one openssl s_time client
+    openssl s_time -connect "127.0.0.1:$1" -new -time "$DURATION" 2>/dev/null \
+      | python3 -c 'import re,sys; m=re.search(r"(\d+) connections in ([\d.]+)s", sys.stdin.read()); print("%d" % (int(m.group(1))/float(m.group(2))) if m else 0)'
+  }
+  tls_gbits() {  # one 1 GiB download over TLS (terminated by the proxy) from nginx
+    curl -s -o /dev/null --cacert "$TMP/cert.pem" -w '%{speed_download}' "https://127.0.0.1:$1/big" \
+      | python3 -c 'import sys; print("%.2f" % (float(sys.stdin.read() or 0)*8/1e9))'
+  }
+  f_hs=(); h_hs=(); f_tt=(); h_tt=()
+  for _ in $(seq 1 "$REPEAT"); do
+    f_hs+=("$(handshakes $FP_TLS)"); h_hs+=("$(handshakes $HA_TLS)")
+    f_tt+=("$(tls_gbits $FP_TLS)"); h_tt+=("$(tls_gbits $HA_TLS)")
+  done
+  echo "runs: proxy ${f_hs[*]} | haproxy ${h_hs[*]} handshakes/s; proxy ${f_tt[*]} | haproxy ${h_tt[*]} Gbit/s"
+  F_HS=$(median "${f_hs[@]}"); H_HS=$(median "${h_hs[@]}"); F_TT=$(median "${f_tt[@]}"); H_TT=$(median "${h_tt[@]}")
+  printf '\n## TLS termination (mode tcp, same ECDSA P-256 certificate, TLS 1.3)\n\n'
+  printf '| measure | failover-proxy | HAProxy 2.6 | proxy/HAProxy |\n|---|---|---|---|\n'
+  printf '| full handshakes/s (openssl s_time -new, 1 client) | %s | %s | %s |\n' "$F_HS" "$H_HS" "$(ratio $F_HS $H_HS)"
+  printf '| throughput, Gbit/s (curl, 1 GiB download) | %s | %s | %s |\n' "$F_TT" "$H_TT" "$(ratio $F_TT $H_TT)"
 fi
