@@ -84,3 +84,37 @@ import Testing
         #expect(feed.requestHeads.last?.contains("Accept: text/event-stream\r\n") == true)
     }
 }
+
+/// The feed over https: verified with the role's `tls-ca`.
+@Suite(.serialized) struct HTTPSEventFeedTests {
+    @Test func anHTTPSFeedIsFollowedAndAnUnknownCAIsRefused() throws {
+        let certs = try CertificateFixtures.shared
+        let feed = try FeedServer()
+        // TLS in front of the test's plain feed: a second proxy with a tls listener.
+        let front = try ConfiguredProxy("""
+        role feedtls {
+            listen 127.0.0.1:0 tls;
+            mode tcp;
+            tls-certificate \(certs.server.certificate);
+            tls-key \(certs.server.key);
+            health { interval 5s; timeout 500ms; rise 1; fall 1; }
+            server feed 127.0.0.1:\(feed.port);
+        }
+
+        """)
+        defer { front.stop() }
+        #expect(front.waitForActive("feedtls", "feed"))
+        let url = "https://127.0.0.1:\(front.port("feedtls"))/events"
+
+        let h = try ProxyHarness(directives: "events \(url); tls-ca \(certs.caCertificate);", health: EventFeedTests.slowHealth)
+        #expect(h.waitForActive("primary"))
+        #expect(eventually { feed.subscriberCount == 1 })
+        #expect(eventually { h.logs.all.contains { $0.contains("event feed connected") } })
+        feed.sendFailover(role: "test", to: "secondary", id: 1)
+        #expect(h.waitForActive("secondary", timeout: 4))
+
+        let untrusting = try ProxyHarness(directives: "events \(url); tls-ca \(certs.otherCACertificate);", health: EventFeedTests.slowHealth)
+        #expect(eventually { untrusting.logs.all.contains { $0.contains("event feed lost") && $0.contains("tls") } })
+        #expect(!untrusting.logs.all.contains { $0.contains("event feed connected") })
+    }
+}

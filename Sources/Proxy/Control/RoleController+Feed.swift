@@ -3,6 +3,7 @@ import EventLoop
 import FailoverModel
 import Logging
 import ProxyConfig
+import TLS
 
 extension RoleController {
     /// Subscribes to the role's `events` feed, when it has one. While the feed is connected
@@ -10,10 +11,17 @@ extension RoleController {
     /// fails. When the feed is lost for one health `interval`, the proxy decides alone again.
     func startFeed() throws(ProxyError) -> EventFeedClient? {
         guard let url = config.events else { return nil }
-        guard !url.isTLS else {
-            throw ProxyError(description: "role '\(name)': an https event feed needs TLS support, which this build does not have yet")
-        }
         let address = try AddressResolution.resolve(url.address, what: "events")
+        var tls: UpstreamTLS?
+        if url.isTLS {
+            // Verified like the role's tls servers: tls-ca (or the system store) and tls-verify.
+            do {
+                let context = try TLSClientContext(caFile: config.tlsCA, verify: config.tlsVerify, alpnProtocols: [])
+                tls = UpstreamTLS(context: context, serverName: url.host)
+            } catch {
+                throw ProxyError(description: "role '\(name)': event feed TLS: \(error.message)")
+            }
+        }
         let handler = EventFeedClient.Handler(
             connected: { [weak self] in
                 guard let self else { return }
@@ -28,7 +36,7 @@ extension RoleController {
                 queue.async { self.feedEvent(event) }
             }
         )
-        let client = EventFeedClient(url: url, address: address, loop: group.next(),
+        let client = EventFeedClient(url: url, address: address, tls: tls, loop: group.next(),
                                      connectTimeout: config.connectTimeout, handler: handler)
         client.start()
         return client

@@ -2,7 +2,7 @@ import EventLoop
 import HTTP1
 import ProxyConfig
 
-/// Subscribes to a Server-Sent Events feed (`events URL`) on one loop and reports what
+/// Subscribes to a Server-Sent Events feed (`events URL`, http or https) on one loop and reports what
 /// arrives: connected (a `200` head), each event, and disconnections. Reconnects forever
 /// with jittered exponential backoff (from the feed's `retry:` if it set one, at most 10 s),
 /// sending `Last-Event-ID` so the feed can replay what was missed.
@@ -15,11 +15,13 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
 
     private let url: HTTPURL
     private let address: SocketAddress
+    /// Set for an `https` feed.
+    private let tls: UpstreamTLS?
     private let loop: EventLoop
     private let connectTimeout: Duration
     private let handler: Handler
     private var connection: StreamConnection?
-    private var attempt: ConnectAttempt?
+    private var attempt: UpstreamConnect?
     private var reconnectTimer: TimerHandle?
     private var responseParser = HTTPResponseParser()
     private var headBytes: [UInt8] = []
@@ -33,9 +35,10 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
     /// The largest response head accepted from a feed.
     private static let maxHead = 16 * 1024
 
-    init(url: HTTPURL, address: SocketAddress, loop: EventLoop, connectTimeout: Duration, handler: Handler) {
+    init(url: HTTPURL, address: SocketAddress, tls: UpstreamTLS?, loop: EventLoop, connectTimeout: Duration, handler: Handler) {
         self.url = url
         self.address = address
+        self.tls = tls
         self.loop = loop
         self.connectTimeout = connectTimeout
         self.handler = handler
@@ -54,18 +57,18 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
 
     private func connect() {
         guard !stopped else { return }
-        attempt = Connector.connect(to: address, on: loop, timeout: connectTimeout) { [self] result in
+        attempt = UpstreamConnect.start(to: address, tls: tls, on: loop, timeout: connectTimeout) { [self] result in
             attempt = nil
             switch result {
-            case .success(let socket): subscribe(over: socket)
-            case .failure(let error): lost("connect: \(error)")
+            case .success(let stream): subscribe(over: stream)
+            case .failure(let error): lost("\(error)")
             }
         }
     }
 
-    private func subscribe(over socket: Socket) {
-        guard !stopped else { socket.close(); return }
-        let connection = StreamConnection(socket: socket, loop: loop)
+    private func subscribe(over stream: any ByteStream) {
+        guard !stopped else { stream.close(); return }
+        let connection = StreamConnection(stream: stream, loop: loop)
         self.connection = connection
         responseParser = HTTPResponseParser()
         headBytes = []

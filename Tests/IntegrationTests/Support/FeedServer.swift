@@ -38,6 +38,7 @@ final class FeedServer: @unchecked Sendable {  // guarded by `lock`
             head.append(byte)
             if head.suffix(4) == [13, 10, 13, 10] { break }
         }
+        guard head.suffix(4) == [13, 10, 13, 10] else { close(conn); return }  // not a subscriber (e.g. a health check)
         let response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
         _ = response.withCString { send(conn, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         lock.withLock {
