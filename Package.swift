@@ -76,13 +76,15 @@ let package = Package(
         ),
         .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux"]),
+        // Helpers shared by the test targets: blocking peers, promises, a throwaway PKI.
+        .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", .product(name: "MetricsTestKit", package: "swift-metrics")]),
-        .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop", "TestSupport"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),
         // Real sockets on 127.0.0.1 and the real executable: what an operator sees.
-        .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "Admin", "EventLoop", "DemoBackends", "FailoverModel", "ProxyConfig"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "Admin", "EventLoop", "DemoBackends", "FailoverModel", "ProxyConfig", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -99,7 +99,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// `1.2.3.4:80` or `[::1]:80`.
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    func withSockaddr<R, E: Error>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R {
+    public func withSockaddr<R, E: Error>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R {
         let len = socklen_t(isIPv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
         return try withUnsafeBytes(of: storage) { (raw) throws(E) -> R in
             try body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), len)

@@ -1,3 +1,4 @@
+import TestSupport
 import Glibc
 import SystemPackage
 import Testing
@@ -43,7 +44,7 @@ extension IOTests {
         let flaky = FlakyAccept(failures: .max)
         let errors = Collected<SyscallError>(), accepted = Collected<SocketAddress>()
         let listener = try listener(flaky, backoff: .seconds(3600), errors: errors, accepted: accepted)
-        let client = try #require(BlockingSocket.connect(port: listener.port))
+        let client = try #require(BlockingPeer.connect(port: listener.port))
         #expect(eventually { errors.count == 1 })
         usleep(100_000)  // a spinning source would call accept thousands of times meanwhile
         #expect(flaky.callCount == 1)
@@ -59,7 +60,7 @@ extension IOTests {
         let flaky = FlakyAccept(failures: 1)
         let errors = Collected<SyscallError>(), accepted = Collected<SocketAddress>()
         let listener = try listener(flaky, backoff: .milliseconds(50), errors: errors, accepted: accepted)
-        let client = try #require(BlockingSocket.connect(port: listener.port))
+        let client = try #require(BlockingPeer.connect(port: listener.port))
         #expect(eventually { accepted.count == 1 })
         #expect(errors.count == 1)
         #expect(client.receiveToEOF() == [])  // the accepted socket was closed by the handler

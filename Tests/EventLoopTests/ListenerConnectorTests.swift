@@ -1,3 +1,4 @@
+import TestSupport
 import Dispatch
 import Glibc
 import SystemPackage
@@ -133,7 +134,7 @@ extension IOTests {
         }
         defer { server.close() }
         #expect(server.listener.address.isIPv6)
-        let client = try #require(BlockingSocket.connect(port: server.listener.port, host: "::1"))
+        let client = try #require(BlockingPeer.connect(port: server.listener.port, host: "::1"))
         client.send(Array("six".utf8))
         #expect(client.receive(exactly: 3) == Array("six".utf8))
         client.close()
@@ -142,7 +143,7 @@ extension IOTests {
     @Test func echoOfALargeStreamUsesBackpressure() throws {
         let server = try EchoServer()
         defer { server.close() }
-        let client = try #require(BlockingSocket.connect(port: server.listener.port))
+        let client = try #require(BlockingPeer.connect(port: server.listener.port))
         let stream = PatternStream(seed: 42)
         let total = 8 << 20
         let sender = onThread {

@@ -1,3 +1,4 @@
+import TestSupport
 import CLinux
 import Glibc
 import Testing

@@ -1,11 +1,12 @@
+import TestSupport
 import Dispatch
 import Glibc
 import Testing
 @testable import EventLoop
 
 /// One session through a ProxyHarness to a blocking backend: (client, backend) sockets.
-private func session(_ proxy: ProxyHarness, _ backend: BlockingListener) throws -> (BlockingSocket, BlockingSocket) {
-    let client = try #require(BlockingSocket.connect(port: proxy.port))
+private func session(_ proxy: ProxyHarness, _ backend: BlockingListener) throws -> (BlockingPeer, BlockingPeer) {
+    let client = try #require(BlockingPeer.connect(port: proxy.port))
     let server = try #require(backend.accept())
     return (client, server)
 }
@@ -171,9 +172,9 @@ extension IOTests {
         let proxy = try ProxyHarness(upstreamPort: echo.listener.port)
         let baseline = settledFileDescriptorCount()
         let count = 1000
-        var clients: [BlockingSocket] = []
+        var clients: [BlockingPeer] = []
         for i in 0..<count {
-            let client = try #require(BlockingSocket.connect(port: proxy.port))
+            let client = try #require(BlockingPeer.connect(port: proxy.port))
             client.send(Array("session \(i);".utf8))
             clients.append(client)
         }

@@ -1,3 +1,4 @@
+import struct TestSupport.CertificateFixtures
 import DemoBackends
 import Foundation
 import Testing

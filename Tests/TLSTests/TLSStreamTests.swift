@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import EventLoop
 import Glibc
@@ -105,7 +106,7 @@ import Testing
         defer { backend.stop() }
         let proxy = try TLSTerminatingProxy(context: try serverContext(), upstreamPort: backend.port)
         defer { proxy.shutdown() }
-        let plain = try #require(BlockingSocket.connect(port: proxy.port))
+        let plain = try #require(BlockingPeer.connect(port: proxy.port))
         #expect(plain.send(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)))
         // An alert at most, then the connection ends: with EOF, or with a reset because the
         // rest of the request was never read. Either way, not a hang.
@@ -129,7 +130,7 @@ import Testing
         let proxy = try TLSTerminatingProxy(context: try serverContext(), upstreamPort: backend.port,
                                             handshakeTimeout: .milliseconds(200))
         defer { proxy.shutdown() }
-        let silent = try #require(BlockingSocket.connect(port: proxy.port))
+        let silent = try #require(BlockingPeer.connect(port: proxy.port))
         #expect(silent.receiveToEOF() == [])  // closed by the proxy, nothing sent
         silent.close()
         #expect(eventually { proxy.handshakeFailures.count == 1 })

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Glibc
 
@@ -40,7 +41,7 @@ final class ThreadedBackend: @unchecked Sendable {
         }
     }
 
-    private func serve(_ connection: BlockingSocket) {
+    private func serve(_ connection: BlockingPeer) {
         switch behavior {
         case .echo:
             while let chunk = connection.receive(), !chunk.isEmpty {

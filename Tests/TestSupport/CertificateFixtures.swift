@@ -9,26 +9,30 @@ import Foundation
 /// - `expired`: localhost, signed by `ca`, valid 2020-01-01 to 2020-01-02 (`openssl ca`
 ///   takes explicit dates; OpenSSL 3.0's `req`/`x509` accept no validity in the past).
 /// - `otherKey`: a key that belongs to none of them.
-struct CertificateFixtures: Sendable {
-    struct Pair: Sendable {
-        let certificate: String
-        let key: String
+public struct CertificateFixtures: Sendable {
+    public struct Pair: Sendable {
+        public let certificate: String
+        public let key: String
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
     }
 
-    let directory: String
-    let caCertificate: String
-    let otherCACertificate: String
-    let server: Pair
-    let serverChain: String
-    let wrongName: Pair
-    let untrusted: Pair
-    let expired: Pair
-    let otherKey: String
+    public let directory: String
+    public let caCertificate: String
+    public let otherCACertificate: String
+    public let server: Pair
+    public let serverChain: String
+    public let wrongName: Pair
+    public let untrusted: Pair
+    public let expired: Pair
+    public let otherKey: String
 
     /// Generated once per test process.
-    static let shared: CertificateFixtures = {
+    public static let shared: CertificateFixtures = {
         do {
-            let fixtures = try CertificateFixtures(generateIn: NSTemporaryDirectory() + "tls-tests-\(getpid())")
+            let fixtures = try CertificateFixtures(generateIn: NSTemporaryDirectory() + "test-pki-\(getpid())")
             fixturesDirectoryToRemove = fixtures.directory
             atexit { if let dir = fixturesDirectoryToRemove { try? FileManager.default.removeItem(atPath: dir) } }
             return fixtures
@@ -37,11 +41,12 @@ struct CertificateFixtures: Sendable {
         }
     }()
 
-    struct CommandFailed: Error, CustomStringConvertible {
-        let description: String
+    public struct CommandFailed: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    init(generateIn directory: String) throws {
+    public init(generateIn directory: String) throws {
         self.directory = directory
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -105,7 +110,7 @@ struct CertificateFixtures: Sendable {
 
     /// Runs `openssl` with `arguments`; throws with its output when it fails.
     @discardableResult
-    static func openssl(_ arguments: [String], stdin: String? = nil) throws -> String {
+    public static func openssl(_ arguments: [String], stdin: String? = nil) throws -> String {
         let result = try run("openssl", arguments, stdin: stdin)
         guard result.status == 0 else {
             throw CommandFailed(description: "openssl \(arguments.joined(separator: " ")) → \(result.status): \(result.output)")
@@ -114,7 +119,7 @@ struct CertificateFixtures: Sendable {
     }
 
     /// Runs a command found on PATH; returns its exit status and merged stdout+stderr.
-    static func run(_ command: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ command: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [command] + arguments
