@@ -9,6 +9,7 @@ final class ProxyProcess: @unchecked Sendable {  // fields written before `run()
     }
 
     let process = Process()
+    private let stdinPipe = Pipe()
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
     private let output = OutputBuffer()
@@ -17,6 +18,7 @@ final class ProxyProcess: @unchecked Sendable {  // fields written before `run()
         process.executableURL = Self.executable
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         let output = self.output
@@ -42,6 +44,9 @@ final class ProxyProcess: @unchecked Sendable {  // fields written before `run()
     }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Types a line on the process's standard input.
+    func type(_ line: String) { stdinPipe.fileHandleForWriting.write(Data((line + "\n").utf8)) }
 
     var stdout: String { output.stdout }
     var stderr: String { output.stderr }
