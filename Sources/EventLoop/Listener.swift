@@ -40,6 +40,7 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
     init(address: SocketAddress, loops: [EventLoop], backlog: CInt, backoff: Duration,
          onAcceptError: (@Sendable (SyscallError) -> Void)?, acceptCall: @escaping AcceptCall,
          onAccept: @escaping AcceptHandler) throws(SyscallError) {
+        if address.port != 0 { try Self.probeExclusive(address) }
         var bound = address
         var sockets: [Socket] = []
         do {
@@ -66,6 +67,19 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
                          onAccept: onAccept, onAcceptError: onAcceptError)
         }
         for worker in workers { worker.loop.executeSoon { worker.start() } }
+    }
+
+    /// `SO_REUSEPORT` gives every loop a socket of its own, but it would also let a second
+    /// process (another proxy started by mistake) bind the same address silently and take
+    /// a share of the connections. A bind without it fails when anyone listens there.
+    static func probeExclusive(_ address: SocketAddress) throws(SyscallError) {
+        let probe = Socket(taking: try Syscall.socket(domain: address.family, type: CInt(SOCK_STREAM.rawValue)))
+        defer { probe.close() }
+        try Syscall.setOption(probe.readinessDescriptor, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, call: "setsockopt(SO_REUSEADDR)")
+        if address.isIPv6 {
+            try Syscall.setOption(probe.readinessDescriptor, level: CInt(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1, call: "setsockopt(IPV6_V6ONLY)")
+        }
+        try Syscall.bind(probe.readinessDescriptor, address)
     }
 
     /// Stops accepting and closes the listening sockets. `done` runs (on some loop) once all
