@@ -62,6 +62,8 @@ import Glibc
         #expect(result.sentChecksum == result.receivedChecksum)
         #expect(proxy.waitForLog("msg=reloaded"))
         #expect(proxy.waitForLog("server=secondary state=up"))
+        // The unchanged primary kept its health: no new verdict (unknown -> up) after the reload.
+        #expect(proxy.logCount("server=primary state=up") == 1)
 
         primary.stop()  // the role fails over to the server the reload added
         #expect(proxy.waitForLog("to=secondary"))
