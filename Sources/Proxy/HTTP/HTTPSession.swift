@@ -23,8 +23,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     static let inlineBodyLimit = 16 * 1024
     /// A Content-Length body with at least this much still unread goes socket → pipe →
     /// socket by splice(2) when both ends are plain sockets (smaller ones are not worth a
-    /// pipe). Int.max turns splicing off.
-    nonisolated(unsafe) static var spliceThreshold = 64 * 1024
+    /// pipe).
+    static let spliceThreshold = 64 * 1024
     static let lingerTime: Duration = .seconds(2)
 
     private let plane: RolePlane
