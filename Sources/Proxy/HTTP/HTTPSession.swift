@@ -86,6 +86,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var responseBodyUnread: Int?
     /// The rest of the response body goes upstream → client by splice.
     private var splicingDown = false
+    /// No pipe could be had (descriptor limit): this exchange copies its bodies.
+    private var spliceUnavailable = false
     /// `compress on`: the current response body is being gzipped (made on first use).
     private var compressing = false
     private var compression: ResponseCompression?
@@ -337,6 +339,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         bodyPendingDown = 0
         responseBodyUnread = nil
         splicingDown = false
+        spliceUnavailable = false
         up.parser.reset()
         setDeadline(.response)
         up.stream.resumeReading()
@@ -543,8 +546,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     /// The rest of a Content-Length request body is large and `inBuf` holds none of it:
     /// it goes by splice from now on (and the request can no longer be resent).
     private func startSplicingUp(_ up: UpstreamConnection) -> Bool {
-        guard let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty, bodyPendingUp == 0,
-              client.canSplice(to: up.stream) else { return false }
+        guard !spliceUnavailable, let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty,
+              bodyPendingUp == 0, client.canSplice(to: up.stream) else { return false }
         inBuf.release(state.buffers)
         splicingUp = true
         return true
@@ -582,6 +585,13 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             case .wouldBlock:
                 // Nothing to read, or the pipe's slots are full: only the latter while bytes are pending.
                 if client.splicePending == 0 { client.resumeReading(); return }
+            case .error(let e) where Self.isPipeShortage(e):
+                // The rest goes the copying way, framed from where the splice stopped.
+                spliceUnavailable = true
+                splicingUp = false
+                requestFramer = BodyFramer(.contentLength(unread))
+                client.resumeReading()
+                return
             case .eof, .error:
                 return teardown(cause: "client closed mid-body")
             }
@@ -593,7 +603,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     /// The rest of a Content-Length response body is large, not gzipped, and the upstream
     /// buffer holds none of it: it goes by splice from now on.
     private func startSplicingDown(_ up: UpstreamConnection) -> Bool {
-        guard responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
+        guard !spliceUnavailable, responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
               unread >= Self.spliceThreshold, up.buffer.isEmpty, bodyPendingDown == 0, respOut.isEmpty,
               up.stream.canSplice(to: client) else { return false }
         up.buffer.release(state.buffers)
@@ -629,6 +639,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 responseBodyUnread = unread - n
             case .wouldBlock:
                 if up.stream.splicePending == 0 { up.stream.resumeReading(); return }
+            case .error(let e) where Self.isPipeShortage(e):
+                spliceUnavailable = true
+                splicingDown = false
+                responseFramer = BodyFramer(.contentLength(unread))
+                up.stream.resumeReading()
+                return
             case .eof:
                 return upstreamEOF()
             case .error(let e):
@@ -637,6 +653,9 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         }
         if up.stream.splicePending > 0 { client.armWritable() } else { up.stream.resumeReading() }
     }
+
+    /// A pipe could not be borrowed (only then is `pipe2` the failing call, with nothing spliced in).
+    private static func isPipeShortage(_ error: SyscallError) -> Bool { error.call == "pipe2" }
 
     /// The exchange ends or fails mid-splice: bytes still in a pipe are dropped with it.
     private func stopSplicing(_ up: UpstreamConnection) {
