@@ -8,6 +8,9 @@ import HTTP1
 /// forwarded one at a time (pipelined ones wait in the buffer, so answers keep their
 /// order) over a pooled keep-alive upstream connection, bodies streamed through the same
 /// buffers with backpressure: a side is read only while the other side's output is empty.
+/// The large rest of a Content-Length body between two plain sockets goes by splice(2)
+/// through a pipe of the loop's pool instead (same backpressure: read only into an empty
+/// or draining pipe).
 ///
 /// Failover: a connect failure, or an upstream that closes or resets before the first
 /// response byte when the request can be sent again (nothing sent yet, or an idempotent
