@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 import Glibc
 
@@ -39,6 +40,9 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     private var inWritableCallback = false
     private var sawEOF = false
     public private(set) var isClosed = false
+    /// Bytes spliced in from this connection and not yet out, borrowed from the loop's pool
+    /// only while it holds bytes.
+    private var splicePipe: Pipe?
 
     public convenience init(socket: Socket, loop: EventLoop) {
         self.init(stream: socket, loop: loop)
@@ -136,6 +140,10 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         if !inWritableCallback { watcher.setWriting(true) }
     }
 
+    /// `onWritable` fires once the socket has room, with no write pending (a splice step
+    /// that stopped at the round limit).
+    public func armWritable() { armWrite() }
+
     public func pauseReading() { readingWanted = false }
 
     public func resumeReading() {
@@ -173,6 +181,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         loop.preconditionInEventLoop()
         guard !isClosed else { return }
         isClosed = true
+        releaseSplicePipe()
         watcher.cancel { [self] in
             stream.close()
             let closed = onClosed
@@ -182,5 +191,78 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
             retainedSelf = nil
             closed()
         }
+    }
+}
+
+// MARK: zero-copy relay
+
+extension StreamConnection {
+    private static let spliceFlags = CLINUX_SPLICE_F_MOVE | CLINUX_SPLICE_F_NONBLOCK
+
+    /// Both ends are plain sockets: bytes can go from this connection to `sink` by splice(2).
+    public func canSplice(to sink: StreamConnection) -> Bool {
+        stream is Socket && sink.stream is Socket && !stream.hasBufferedInput
+    }
+
+    /// Bytes spliced in (`spliceIn`) and not yet out (`spliceOut`).
+    public var splicePending: Int { splicePipe?.buffered ?? 0 }
+
+    /// Moves at most `limit` bytes from this socket into its pipe (one borrowed from the
+    /// loop's pool). `.wouldBlock`: nothing to read, or the pipe is full; `.eof` stops reads
+    /// like `read`.
+    public func spliceIn(limit: Int) -> ReadResult {
+        let pipe: Pipe
+        if let current = splicePipe {
+            pipe = current
+        } else {
+            do { pipe = try loop.pipePool.take() } catch { return .error(error) }
+            splicePipe = pipe
+        }
+        let count = min(limit, pipe.room)
+        guard count > 0 else { return .wouldBlock }
+        let result: ReadResult
+        do {
+            switch try Syscall.splice(from: stream.readinessDescriptor, to: pipe.writeFD, count: count, flags: Self.spliceFlags) {
+            case .wouldBlock: result = .wouldBlock
+            case .processed(0):
+                sawEOF = true
+                readingWanted = false
+                watcher.setReading(false)
+                result = .eof
+            case .processed(let n):
+                pipe.buffered += n
+                result = .bytes(n)
+            }
+        } catch {
+            result = .error(error)
+        }
+        if pipe.buffered == 0 { releaseSplicePipe() }
+        return result
+    }
+
+    /// Moves what the pipe holds to `sink`; a short or blocked write arms the sink's
+    /// `onWritable`, like `write`. The pipe goes back to the pool once empty.
+    public func spliceOut(to sink: StreamConnection) -> WriteResult {
+        guard let pipe = splicePipe, pipe.buffered > 0 else { return .written(0) }
+        do {
+            switch try Syscall.splice(from: pipe.readFD, to: sink.stream.readinessDescriptor, count: pipe.buffered,
+                                      flags: Self.spliceFlags) {
+            case .wouldBlock:
+                sink.armWrite()
+                return .wouldBlock
+            case .processed(let n):
+                pipe.buffered -= n
+                if pipe.buffered > 0 { sink.armWrite() } else { releaseSplicePipe() }
+                return .written(n)
+            }
+        } catch {
+            return .error(error)
+        }
+    }
+
+    /// Gives the pipe back: to the pool when empty, closed (bytes dropped) otherwise.
+    public func releaseSplicePipe() {
+        if let splicePipe { loop.pipePool.recycle(splicePipe) }
+        splicePipe = nil
     }
 }

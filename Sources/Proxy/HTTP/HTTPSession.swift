@@ -8,6 +8,9 @@ import HTTP1
 /// forwarded one at a time (pipelined ones wait in the buffer, so answers keep their
 /// order) over a pooled keep-alive upstream connection, bodies streamed through the same
 /// buffers with backpressure: a side is read only while the other side's output is empty.
+/// The large rest of a Content-Length body between two plain sockets goes by splice(2)
+/// through a pipe of the loop's pool instead (same backpressure: read only into an empty
+/// or draining pipe).
 ///
 /// Failover: a connect failure, or an upstream that closes or resets before the first
 /// response byte when the request can be sent again (nothing sent yet, or an idempotent
@@ -21,6 +24,10 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     /// Request bodies up to this size travel in the same write as the head, and can be
     /// resent on a retry.
     static let inlineBodyLimit = 16 * 1024
+    /// A Content-Length body with at least this much still unread goes socket → pipe →
+    /// socket by splice(2) when both ends are plain sockets (smaller ones are not worth a
+    /// pipe).
+    static let spliceThreshold = 64 * 1024
     static let lingerTime: Duration = .seconds(2)
 
     private let plane: RolePlane
@@ -50,6 +57,10 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var bodyPendingUp = 0
     /// Body bytes went upstream straight from `inBuf`: the request cannot be sent again.
     private var bodyStreamed = false
+    /// Content-Length request body bytes not yet framed (still in the kernel); nil: other framing.
+    private var requestBodyUnread: Int?
+    /// The rest of the request body goes client → upstream by splice.
+    private var splicingUp = false
     private var headOut: [UInt8] = []
     private var headOutSent = 0
 
@@ -74,6 +85,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var respOutSent = 0
     /// Framed response-body bytes at the front of the upstream buffer, not yet written to the client.
     private var bodyPendingDown = 0
+    /// Content-Length response body bytes not yet framed (still in the kernel); nil: other framing.
+    private var responseBodyUnread: Int?
+    /// The rest of the response body goes upstream → client by splice.
+    private var splicingDown = false
+    /// No pipe could be had (descriptor limit): this exchange copies its bodies.
+    private var spliceUnavailable = false
     /// `compress on`: the current response body is being gzipped (made on first use).
     private var compressing = false
     private var compression: ResponseCompression?
@@ -112,6 +129,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func clientReadable() {
         switch phase {
         case .awaitingHead: readHead()
+        case .exchanging where splicingUp: pumpUp()
         case .exchanging where !requestDone && bodyPendingUp == 0: readBody()
         case .lingering: discardClientInput()
         default: client.pauseReading()  // the request is complete: pipelined bytes wait in the kernel
@@ -124,6 +142,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
 
     func upstreamReadable() {
         guard phase == .exchanging, let up = upstream else { return }
+        if splicingDown { return pumpDown() }
         if bodyPendingDown > 0 || !respOut.isEmpty { up.stream.pauseReading(); return }
         for _ in 0..<8 {
             let tail = up.buffer.writableTail(state.buffers)
@@ -224,6 +243,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         requestDone = requestFramer.isComplete
         bodyPendingUp = 0
         bodyStreamed = false
+        splicingUp = false
+        if case .contentLength(let n) = head.framing { requestBodyUnread = n } else { requestBodyUnread = nil }
         if let e = frameBody() { return respondError(e.status, cause: "bad request body: \(e)") }
         if bodyPendingUp > 0 && bodyPendingUp <= Self.inlineBodyLimit {
             headOut.append(contentsOf: inBuf.bytes(0, bodyPendingUp))
@@ -246,6 +267,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         case .complete(let n): bodyPendingUp = n; requestDone = true
         case .error(let e): return e
         }
+        if let unread = requestBodyUnread { requestBodyUnread = unread - bodyPendingUp }
         return nil
     }
 
@@ -318,6 +340,9 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         respOut.removeAll(keepingCapacity: true)
         respOutSent = 0
         bodyPendingDown = 0
+        responseBodyUnread = nil
+        splicingDown = false
+        spliceUnavailable = false
         up.parser.reset()
         setDeadline(.response)
         up.stream.resumeReading()
@@ -328,6 +353,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func detachUpstream(reusable: Bool) {
         guard let up = upstream else { return }
         upstream = nil
+        stopSplicing(up)
         plane.unregister(self, from: up.server)
         if reusable && !state.isShuttingDown && plane.route?.server == up.server {
             state.pool.put(up, now: state.now, buffers: state.buffers)
@@ -389,6 +415,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 client.pauseReading()
                 return
             }
+            if splicingUp || startSplicingUp(up) { return pumpUp() }
             if let e = frameBody() {
                 return responseHeadDone ? teardown(cause: "bad request body: \(e)") : respondError(e.status, cause: "bad request body: \(e)")
             }
@@ -442,6 +469,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 }
                 up.buffer.consume(headLength)
                 responseFramer = BodyFramer(head.framing)
+                if case .contentLength(let n) = head.framing { responseBodyUnread = n } else { responseBodyUnread = nil }
                 responseHeadDone = true
                 responseDone = responseFramer.isComplete
                 setDeadline(.transfer)
@@ -455,6 +483,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 teardown(cause: "bad response body: \(e)")
                 return false
             }
+            if let unread = responseBodyUnread { responseBodyUnread = unread - bodyPendingDown }
             if compressing && !compressBody(up) { return false }
             // A small body rides along with the head in one write.
             if respOutSent < respOut.count && bodyPendingDown > 0 && bodyPendingDown <= Self.inlineBodyLimit {
@@ -467,7 +496,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         flushDown()
         // Not when the response finished meanwhile (a pipelined request may already be on its way).
         return exchange == exchangeNumber && phase == .exchanging && upstream === up && !responseDone
-            && bodyPendingDown == 0 && respOut.isEmpty
+            && bodyPendingDown == 0 && respOut.isEmpty && !splicingDown
     }
 
     private func flushDown() {
@@ -489,6 +518,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         respOutSent = 0
         if phase == .responding { return lingerClose() }
         guard let up = upstream else { return }
+        if splicingDown { return pumpDown() }
         while bodyPendingDown > 0 {
             switch client.write(up.buffer.bytes(0, bodyPendingDown)) {
             case .written(let n):
@@ -510,7 +540,132 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             _ = processResponse()  // bytes read past what was framed while output was pending
             return
         }
+        if startSplicingDown(up) { return pumpDown() }
         up.stream.resumeReading()
+    }
+
+    // MARK: zero-copy bodies
+
+    /// The rest of a Content-Length request body is large and `inBuf` holds none of it:
+    /// it goes by splice from now on (and the request can no longer be resent).
+    private func startSplicingUp(_ up: UpstreamConnection) -> Bool {
+        guard !spliceUnavailable, let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty,
+              bodyPendingUp == 0, client.canSplice(to: up.stream) else { return false }
+        inBuf.release(state.buffers)
+        splicingUp = true
+        return true
+    }
+
+    /// client → pipe → upstream, a bounded number of rounds per wake-up. Reads only while
+    /// the pipe is empty or the upstream takes what it holds (backpressure).
+    private func pumpUp() {
+        guard splicingUp, let up = upstream else { return }
+        for _ in 0..<16 {
+            if client.splicePending > 0 {
+                switch client.spliceOut(to: up.stream) {
+                case .written(let n):
+                    bodyStreamed = true
+                    bytesIn += UInt64(n)
+                    HTTPSpliceStatistics.addRequest(n)
+                    touch()
+                    if client.splicePending > 0 { client.pauseReading(); return }  // upstream full: its onWritable is armed
+                case .wouldBlock:
+                    client.pauseReading()
+                    return
+                case .error(let e):
+                    return upstreamFailed("write: \(e.errno)")
+                }
+            }
+            guard let unread = requestBodyUnread, unread > 0 else {
+                splicingUp = false
+                requestDone = true
+                client.pauseReading()  // pipelined requests wait in the kernel
+                return
+            }
+            switch client.spliceIn(limit: unread) {
+            case .bytes(let n):
+                requestBodyUnread = unread - n
+            case .wouldBlock:
+                // Nothing to read, or the pipe's slots are full: only the latter while bytes are pending.
+                if client.splicePending == 0 { client.resumeReading(); return }
+            case .error(let e) where Self.isPipeShortage(e):
+                // The rest goes the copying way, framed from where the splice stopped.
+                spliceUnavailable = true
+                splicingUp = false
+                requestFramer = BodyFramer(.contentLength(unread))
+                client.resumeReading()
+                return
+            case .eof, .error:
+                return teardown(cause: "client closed mid-body")
+            }
+        }
+        // Round limit: go on from the next event.
+        if client.splicePending > 0 { up.stream.armWritable() } else { client.resumeReading() }
+    }
+
+    /// The rest of a Content-Length response body is large, not gzipped, and the upstream
+    /// buffer holds none of it: it goes by splice from now on.
+    private func startSplicingDown(_ up: UpstreamConnection) -> Bool {
+        guard !spliceUnavailable, responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
+              unread >= Self.spliceThreshold, up.buffer.isEmpty, bodyPendingDown == 0, respOut.isEmpty,
+              up.stream.canSplice(to: client) else { return false }
+        up.buffer.release(state.buffers)
+        splicingDown = true
+        return true
+    }
+
+    /// upstream → pipe → client, like `pumpUp`.
+    private func pumpDown() {
+        guard splicingDown, let up = upstream else { return }
+        for _ in 0..<16 {
+            if up.stream.splicePending > 0 {
+                switch up.stream.spliceOut(to: client) {
+                case .written(let n):
+                    bytesOut += UInt64(n)
+                    HTTPSpliceStatistics.addResponse(n)
+                    touch()
+                    if up.stream.splicePending > 0 { up.stream.pauseReading(); return }  // client full: its onWritable is armed
+                case .wouldBlock:
+                    up.stream.pauseReading()
+                    return
+                case .error:
+                    return teardown(cause: "client gone")
+                }
+            }
+            guard let unread = responseBodyUnread, unread > 0 else {
+                splicingDown = false
+                responseDone = true
+                return flushDown()  // finishes the exchange
+            }
+            switch up.stream.spliceIn(limit: unread) {
+            case .bytes(let n):
+                responseBodyUnread = unread - n
+            case .wouldBlock:
+                if up.stream.splicePending == 0 { up.stream.resumeReading(); return }
+            case .error(let e) where Self.isPipeShortage(e):
+                spliceUnavailable = true
+                splicingDown = false
+                responseFramer = BodyFramer(.contentLength(unread))
+                up.stream.resumeReading()
+                return
+            case .eof:
+                return upstreamEOF()
+            case .error(let e):
+                return upstreamFailed("read: \(e.errno)")
+            }
+        }
+        if up.stream.splicePending > 0 { client.armWritable() } else { up.stream.resumeReading() }
+    }
+
+    /// A pipe could not be borrowed (only then is `pipe2` the failing call, with nothing spliced in).
+    private static func isPipeShortage(_ error: SyscallError) -> Bool { error.call == "pipe2" }
+
+    /// The exchange ends or fails mid-splice: bytes still in a pipe are dropped with it.
+    private func stopSplicing(_ up: UpstreamConnection) {
+        if splicingUp { client.releaseSplicePipe() }
+        if splicingDown { up.stream.releaseSplicePipe() }
+        splicingUp = false
+        splicingDown = false
     }
 
     // MARK: compression
