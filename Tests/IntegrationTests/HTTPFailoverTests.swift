@@ -13,46 +13,15 @@ import Testing
         let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"])
         defer { fixture.stop() }
         let perClient = 150
-        let answered = Atomic<Int>(0)
-        let failed = Mutex<[String]>([])
-        let servedBy = Mutex<[String: Int]>([:])
-        let group = DispatchGroup()
-        for c in 0..<4 {
-            group.enter()
-            Thread {
-                defer { group.leave() }
-                var client: HTTPTestClient? = nil
-                for i in 0..<perClient {
-                    do {
-                        if client == nil { client = try HTTPTestClient(port: fixture.port, timeoutSeconds: 15) }
-                        guard let response = client!.get("/slow/10/c\(c)-i\(i)") else {
-                            failed.withLock { $0.append("c\(c) i\(i): no response") }
-                            client = nil
-                            continue
-                        }
-                        if response.status == 200 {
-                            answered.add(1, ordering: .relaxed)
-                            let server = response.header("x-served-by").first ?? "?"
-                            servedBy.withLock { $0[server, default: 0] += 1 }
-                        } else {
-                            failed.withLock { $0.append("c\(c) i\(i): \(response.status)") }
-                        }
-                        if response.header("connection") == ["close"] { client = nil }
-                    } catch {
-                        failed.withLock { $0.append("c\(c) i\(i): \(error)") }
-                        client = nil
-                    }
-                }
-            }.start()
-        }
+        let load = GETLoad(port: fixture.port, clients: 4, perClient: perClient) { c, i in "/slow/10/c\(c)-i\(i)" }
         // Crash the primary once the run is well under way.
-        #expect(waitUntil(timeout: 30) { answered.load(ordering: .relaxed) >= 150 })
+        #expect(waitUntil(timeout: 30) { load.answered.load(ordering: .relaxed) >= 150 })
         fixture.backend("primary").stop()
-        #expect(group.wait(timeout: .now() + 90) == .success)
-        let failures = failed.withLock { $0 }
+        #expect(load.wait(timeout: 90))
+        let failures = load.failures
         #expect(failures.isEmpty, "\(failures.count) failed: \(failures.prefix(10))")
-        #expect(answered.load(ordering: .relaxed) == 4 * perClient)
-        let counts = servedBy.withLock { $0 }
+        #expect(load.answered.load(ordering: .relaxed) == 4 * perClient)
+        let counts = load.servedBy
         #expect((counts["primary"] ?? 0) > 0)
         #expect((counts["secondary"] ?? 0) > 0)
         // Requests the primary had received when it crashed were answered by the secondary:

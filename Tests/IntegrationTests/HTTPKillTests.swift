@@ -57,39 +57,14 @@ import Glibc
         #expect(waitUntil(timeout: 15) { proxy.activeServers()["web"] == .some("primary") })
 
         let perClient = 100
-        let answered = Atomic<Int>(0)
-        let failed = Mutex<[String]>([])
-        let servedBy = Mutex<[String: Int]>([:])
-        let group = DispatchGroup()
-        for c in 0..<4 {
-            group.enter()
-            Thread {
-                defer { group.leave() }
-                var client: HTTPTestClient? = nil
-                for i in 0..<perClient {
-                    do {
-                        if client == nil { client = try HTTPTestClient(port: port, timeoutSeconds: 15) }
-                        guard let response = client!.get("/c\(c)/\(i)"), response.status == 200 else {
-                            failed.withLock { $0.append("c\(c) i\(i)") }
-                            client = nil
-                            continue
-                        }
-                        answered.add(1, ordering: .relaxed)
-                        servedBy.withLock { $0[response.header("x-served-by").first ?? "?", default: 0] += 1 }
-                    } catch {
-                        failed.withLock { $0.append("c\(c) i\(i): \(error)") }
-                        client = nil
-                    }
-                }
-            }.start()
-        }
-        #expect(waitUntil(timeout: 60) { answered.load(ordering: .relaxed) >= 80 })
+        let load = GETLoad(port: port, clients: 4, perClient: perClient) { c, i in "/c\(c)/\(i)" }
+        #expect(waitUntil(timeout: 60) { load.answered.load(ordering: .relaxed) >= 80 })
         primary.kill()  // SIGKILL: in-flight requests get a reset or EOF, new connects are refused
-        #expect(group.wait(timeout: .now() + 120) == .success)
-        let failures = failed.withLock { $0 }
+        #expect(load.wait(timeout: 120))
+        let failures = load.failures
         #expect(failures.isEmpty, "\(failures.count) failed: \(failures.prefix(10))")
-        #expect(answered.load(ordering: .relaxed) == 4 * perClient)
-        let counts = servedBy.withLock { $0 }
+        #expect(load.answered.load(ordering: .relaxed) == 4 * perClient)
+        let counts = load.servedBy
         #expect((counts["primary"] ?? 0) > 0)
         #expect((counts["secondary"] ?? 0) > 0)
     }

@@ -1,6 +1,7 @@
 import DemoBackends
 import EventLoop
 import Foundation
+import Synchronization
 import Glibc
 import Logging
 import Proxy
@@ -230,4 +231,50 @@ final class HTTPTestClient {
         guard send("GET \(target) HTTP/1.1\r\nHost: test\r\n\(headers)\r\n") else { return nil }
         return readResponse()
     }
+}
+
+/// Keep-alive clients running a bounded loop of GETs in the background (a new connection
+/// after a failure or `Connection: close`); counts answers by server and failures.
+final class GETLoad: @unchecked Sendable {  // counters behind Mutex/Atomic
+    let answered = Atomic<Int>(0)
+    private let failedList = Mutex<[String]>([])
+    private let servedByCounts = Mutex<[String: Int]>([:])
+    private let group = DispatchGroup()
+
+    /// `target(client, i)` is the path of request `i` of client `client`.
+    init(port: UInt16, clients: Int, perClient: Int, target: @escaping @Sendable (Int, Int) -> String) {
+        for c in 0..<clients {
+            group.enter()
+            Thread { [self] in
+                defer { group.leave() }
+                var client: HTTPTestClient? = nil
+                for i in 0..<perClient {
+                    do {
+                        if client == nil { client = try HTTPTestClient(port: port, timeoutSeconds: 15) }
+                        guard let response = client!.get(target(c, i)) else {
+                            failedList.withLock { $0.append("c\(c) i\(i): no response") }
+                            client = nil
+                            continue
+                        }
+                        if response.status == 200 {
+                            answered.add(1, ordering: .relaxed)
+                            let server = response.header("x-served-by").first ?? "?"
+                            servedByCounts.withLock { $0[server, default: 0] += 1 }
+                        } else {
+                            failedList.withLock { $0.append("c\(c) i\(i): \(response.status)") }
+                        }
+                        if response.header("connection") == ["close"] { client = nil }
+                    } catch {
+                        failedList.withLock { $0.append("c\(c) i\(i): \(error)") }
+                        client = nil
+                    }
+                }
+            }.start()
+        }
+    }
+
+    /// Waits for every client to finish its loop (bounded).
+    func wait(timeout: TimeInterval) -> Bool { group.wait(timeout: .now() + timeout) == .success }
+    var failures: [String] { failedList.withLock { $0 } }
+    var servedBy: [String: Int] { servedByCounts.withLock { $0 } }
 }
