@@ -82,4 +82,18 @@ public enum BlockingSocket {
         var tv = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
+
+    /// Stops a backend the way a crashed process goes away: the listener closes (connects
+    /// are refused; the shutdown wakes a blocked accept) and open connections are reset.
+    public static func crash(listener: Int32, connections: some Sequence<Int32>) {
+        if listener >= 0 {
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+        }
+        for fd in connections {
+            var reset = linger(l_onoff: 1, l_linger: 0)  // RST, not FIN
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+            shutdown(fd, Int32(SHUT_RDWR))
+        }
+    }
 }

@@ -72,15 +72,7 @@ public final class DemoServer: Sendable {
             s.connections = []
             return r
         }
-        if listener >= 0 {
-            shutdown(listener, Int32(SHUT_RDWR))  // wakes the blocked accept
-            close(listener)
-        }
-        for fd in open {
-            var reset = linger(l_onoff: 1, l_linger: 0)  // RST, not FIN: a crash, not a goodbye
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
-            shutdown(fd, Int32(SHUT_RDWR))
-        }
+        BlockingSocket.crash(listener: listener, connections: open)
     }
 
     private func acceptLoop(_ listener: Int32) {

@@ -82,12 +82,7 @@ public final class RecordingHTTPServer: Sendable {
             defer { s.listenFD = -1; s.open = [] }
             return (s.listenFD, s.open)
         }
-        if listener >= 0 { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
-        for fd in open {
-            var reset = linger(l_onoff: 1, l_linger: 0)
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
-            shutdown(fd, Int32(SHUT_RDWR))
-        }
+        BlockingSocket.crash(listener: listener, connections: open)
     }
 
     private func acceptLoop(_ listener: Int32) {
