@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "ProxyConfig"),
         // Pure: incremental HTTP/1.1 head parser and body framing.
         .target(name: "HTTP1"),
+        // Pure: cluster mode's decisions (election, role records in etcd, planned moves,
+        // freshness) over the `CoordinationStore` protocol. No I/O, no clock.
+        .target(name: "Cluster", dependencies: ["FailoverModel"]),
         // Thin C wrappers for what Glibc's Swift module does not expose (splice, pipe2, accept4…).
         .target(name: "CLinux"),
         // Dispatch event loops, syscalls, fd ownership, listeners, timers, splice forwarding.
@@ -38,7 +41,7 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: [
-                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1", "TLS", "Gzip",
+                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1", "TLS", "Gzip", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -76,6 +79,7 @@ let package = Package(
         ),
         .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "FailoverModel"]),
         // Helpers shared by the test targets: blocking peers, promises, a throwaway PKI.
         .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux", "TestSupport"]),

@@ -14,6 +14,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var workers: WorkerCount
     /// The `role` blocks in file order.
     public var roles: [RoleConfig]
+    /// The `cluster` block; nil: this instance decides alone.
+    public var cluster: ClusterConfig?
 
     public static let defaultShutdownTimeout: Duration = .seconds(10)
 
@@ -23,7 +25,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
         accessLog: AccessLogTarget? = nil,
         shutdownTimeout: Duration = ProxyConfiguration.defaultShutdownTimeout,
         workers: WorkerCount = .auto,
-        roles: [RoleConfig] = []
+        roles: [RoleConfig] = [],
+        cluster: ClusterConfig? = nil
     ) {
         self.admin = admin
         self.stateFile = stateFile
@@ -31,6 +34,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
         self.shutdownTimeout = shutdownTimeout
         self.workers = workers
         self.roles = roles
+        self.cluster = cluster
     }
 
     public func role(named name: String) -> RoleConfig? { roles.first { $0.name == name } }
