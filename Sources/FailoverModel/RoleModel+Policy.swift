@@ -25,6 +25,7 @@ extension RoleModel {
     /// rule that changed the target (`startup` for any choice that ends start-up, except a
     /// followed event, which is `event`).
     mutating func settle(_ cause: Cause, at time: Timestamp) -> [ModelEvent] {
+        guard !isFollowing else { return [] }
         let old = active
         var target = active
         var reason = cause.lossReason
@@ -43,8 +44,10 @@ extension RoleModel {
                 target = followed
                 reason = .event
             }
-            let targetAvailable = target.map { name in servers.contains { $0.name == name && $0.isAvailable } }
-            if targetAvailable != true {
+            let targetState = target.flatMap { server(named: $0)?.state }
+            // An active server adopted from a cluster leader may have no verdict here yet:
+            // it keeps the role until this member's checks judge it (sticky across leaders).
+            if targetState != .up && targetState != .unknown {
                 target = firstAvailable
                 reason = cause.lossReason
             }

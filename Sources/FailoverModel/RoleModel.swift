@@ -28,6 +28,9 @@ public struct RoleModel: Equatable, Sendable {
     public internal(set) var isFeedAuthoritative: Bool
     /// A server to go to once it has a verdict (see `PendingChoice`).
     public internal(set) var pendingChoice: PendingChoice?
+    /// Cluster mode on a member that does not lead: the model never moves the role itself
+    /// (see `RoleModel+Cluster`).
+    public internal(set) var isFollowing: Bool = false
 
     /// A fresh role in its start-up phase: every server `unknown`, no active server.
     public init(name: String, servers: [ServerSpec], failback: Bool,

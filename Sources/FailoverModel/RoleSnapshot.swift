@@ -49,6 +49,7 @@ extension RoleModel {
         self.isStartingUp = snapshot.isStartingUp
         self.isFeedAuthoritative = snapshot.isFeedAuthoritative
         self.pendingChoice = snapshot.pendingChoice
+        self.isFollowing = false
         if let violation = invariantViolation {
             throw .invalidSnapshot(violation)
         }
