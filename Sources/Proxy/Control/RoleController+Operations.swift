@@ -2,21 +2,6 @@ import Dispatch
 import FailoverModel
 import ProxyConfig
 
-/// An operator's runtime change to one role (SPEC §5's mutating calls).
-public enum RoleOperation: Sendable, Equatable {
-    /// Scheduled downtime on or off.
-    case setMaintenance(server: String, enabled: Bool)
-    /// Change priority; 0 is the top.
-    case move(server: String, position: Int)
-    /// Append a server at the bottom of the list; `address` is `host:port` or `[v6]:port`.
-    case addServer(name: String, address: String)
-    case removeServer(name: String)
-    /// The force-highest-priority option.
-    case setFailback(Bool)
-    /// Manual move of the role.
-    case activate(server: String)
-}
-
 /// Why an operation was refused. Nothing changed.
 public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownRole(String)
