@@ -16,13 +16,15 @@ public struct ConfigResult: Sendable, Equatable {
 }
 
 /// The entry point: `proxy.conf` text in, typed configuration and diagnostics out.
-/// Pure: the caller reads the file and names it in `file` for the diagnostics.
+/// Pure: the caller reads the file and names it in `file` for the diagnostics, and gives
+/// the host name in `hostName` (the default `node` of a `cluster` block; with nil, a
+/// `cluster` block must set `node`).
 public enum ConfigParser {
     /// Lexes, parses and validates `text`, reporting all errors in one pass.
-    public static func parse(_ text: String, file: String) -> ConfigResult {
+    public static func parse(_ text: String, file: String, hostName: String? = nil) -> ConfigResult {
         var sink = DiagnosticSink(file: file)
         let statements = SyntaxParser.parse(text, sink: &sink)
-        var builder = ConfigBuilder(sink: sink)
+        var builder = ConfigBuilder(sink: sink, hostName: hostName)
         let configuration = builder.build(statements)
         let diagnostics = builder.sink.sorted
         let failed = diagnostics.contains { $0.severity == .error }
@@ -31,8 +33,8 @@ public enum ConfigParser {
 
     /// `failover-proxy check`: `parse`, then, when there are no errors, the preflight
     /// warnings of `Preflight.warnings(for:file:)`, all in file order.
-    public static func check(_ text: String, file: String) -> ConfigResult {
-        var result = parse(text, file: file)
+    public static func check(_ text: String, file: String, hostName: String? = nil) -> ConfigResult {
+        var result = parse(text, file: file, hostName: hostName)
         guard let configuration = result.configuration else { return result }
         result.diagnostics = (result.diagnostics + Preflight.warnings(for: configuration, file: file))
             .enumerated()

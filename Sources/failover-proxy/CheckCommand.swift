@@ -15,6 +15,8 @@ struct CheckCommand: ParsableCommand {
         for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
         guard let configuration = loaded.configuration else { throw ExitCode(1) }
         let warnings = loaded.diagnostics.filter { $0.severity == .warning }.count
-        print("\(options.config): ok: \(configuration.roles.count) role(s), \(warnings) warning(s)")
+        // The node name may come from the host name: show which one this machine will use.
+        let cluster = configuration.cluster.map { ", cluster '\($0.name)' as node '\($0.node)'" } ?? ""
+        print("\(options.config): ok: \(configuration.roles.count) role(s)\(cluster), \(warnings) warning(s)")
     }
 }

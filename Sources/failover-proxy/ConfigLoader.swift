@@ -6,7 +6,8 @@ import TLS
 /// the file system: the token file must be readable, and TLS certificates, keys and CAs
 /// must load the way the proxy will load them (an expired certificate is a warning).
 enum ConfigLoader {
-    static func load(path: String, preflight: Bool) -> ConfigResult {
+    /// `hostName` is the default `node` of a `cluster` block.
+    static func load(path: String, preflight: Bool, hostName: String? = HostName.current()) -> ConfigResult {
         guard let data = FileManager.default.contents(atPath: path),
               let text = String(data: data, encoding: .utf8) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
@@ -14,7 +15,8 @@ enum ConfigLoader {
                 Diagnostic(file: path, line: 1, column: 1, severity: .error, message: reason),
             ])
         }
-        var result = preflight ? ConfigParser.check(text, file: path) : ConfigParser.parse(text, file: path)
+        var result = preflight ? ConfigParser.check(text, file: path, hostName: hostName)
+            : ConfigParser.parse(text, file: path, hostName: hostName)
         guard let configuration = result.configuration else { return result }
         var found: [Diagnostic] = []
         if let token = configuration.admin?.tokenFile,
@@ -35,6 +37,10 @@ enum ConfigLoader {
                 found.append(Diagnostic(file: path, at: at, severity: problem.severity == .error ? .error : .warning,
                                         message: "role '\(role.name)': \(problem.message)"))
             }
+        }
+        if let cluster = configuration.cluster {
+            let at = locate("cluster", "cluster", in: text, fallback: SourceLocation(line: 1, column: 1))
+            found += clusterFileProblems(cluster, configPath: path, text: text, at: at)
         }
         // The proxy loads TLS files as `check` did: relative to proxy.conf, not the working directory.
         result.configuration?.roles = configuration.roles.map { role in
@@ -65,6 +71,7 @@ enum ConfigLoader {
             c.roles[i].tlsKey = c.roles[i].tlsKey.map(fix)
             c.roles[i].tlsCA = c.roles[i].tlsCA.map(fix)
         }
+        c.cluster = c.cluster.map { resolvingClusterPaths($0, configPath: configPath) }
         return c
     }
 
@@ -78,7 +85,7 @@ enum ConfigLoader {
     /// The line and column of the value of `directive value` in the text (the typed config
     /// keeps locations only for what the pure preflight needs). A value used by several
     /// roles points at its first use.
-    private static func locate(_ directive: String, _ value: String, in text: String, fallback: SourceLocation) -> SourceLocation {
+    static func locate(_ directive: String, _ value: String, in text: String, fallback: SourceLocation) -> SourceLocation {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let code = line.prefix { $0 != "#" }
             guard code.contains(directive), let range = code.range(of: value) else { continue }

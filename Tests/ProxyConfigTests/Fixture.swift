@@ -10,12 +10,12 @@ enum Fixture {
         return try String(contentsOf: url, encoding: .utf8)
     }
 
-    static func parse(_ name: String) throws -> ConfigResult {
-        ConfigParser.parse(try text(name), file: name)
+    static func parse(_ name: String, hostName: String? = nil) throws -> ConfigResult {
+        ConfigParser.parse(try text(name), file: name, hostName: hostName)
     }
 
-    static func check(_ name: String) throws -> ConfigResult {
-        ConfigParser.check(try text(name), file: name)
+    static func check(_ name: String, hostName: String? = nil) throws -> ConfigResult {
+        ConfigParser.check(try text(name), file: name, hostName: hostName)
     }
 
     /// The shipped `proxy.conf` at the repository root, so the test guards the real file.

@@ -4,10 +4,11 @@ enum BlockKind: CaseIterable {
     case admin
     case role
     case health
+    case cluster
 
     var directives: [String] {
         switch self {
-        case .top: ["admin", "state-file", "access-log", "shutdown-timeout", "workers", "role"]
+        case .top: ["admin", "state-file", "access-log", "shutdown-timeout", "workers", "role", "cluster"]
         case .admin: ["listen", "token-file"]
         case .role:
             [
@@ -17,6 +18,11 @@ enum BlockKind: CaseIterable {
                 "max-head-size", "max-headers",
             ]
         case .health: ["path", "expect", "interval", "timeout", "rise", "fall"]
+        case .cluster:
+            [
+                "name", "node", "advertise", "etcd", "lease-ttl", "stale-after", "on-store-loss",
+                "etcd-ca", "etcd-certificate", "etcd-key", "etcd-user", "etcd-password-file",
+            ]
         }
     }
 
@@ -27,6 +33,7 @@ enum BlockKind: CaseIterable {
         case .admin: "in an 'admin' block"
         case .role: "in a 'role' block"
         case .health: "in a 'health' block"
+        case .cluster: "in a 'cluster' block"
         }
     }
 
@@ -36,6 +43,7 @@ enum BlockKind: CaseIterable {
         case .admin: "admin"
         case .role: "role"
         case .health: "health"
+        case .cluster: "cluster"
         }
     }
 

@@ -1,8 +1,13 @@
 /// Turns the statement tree into a `ProxyConfiguration`, reporting every semantic error.
 struct ConfigBuilder {
     var checks: StatementChecks
+    /// The default `node` of a `cluster` block; nil when not known.
+    let hostName: String?
 
-    init(sink: DiagnosticSink) { checks = StatementChecks(sink: sink) }
+    init(sink: DiagnosticSink, hostName: String? = nil) {
+        checks = StatementChecks(sink: sink)
+        self.hostName = hostName
+    }
 
     var sink: DiagnosticSink { checks.sink }
 
@@ -11,6 +16,7 @@ struct ConfigBuilder {
         var seen = SeenDirectives()
         var adminListen: (Endpoint, SourceLocation)?
         var roleLines: [String: Int] = [:]
+        var stateFileLocation: SourceLocation?
         for s in statements {
             switch s.text {
             case "admin":
@@ -19,6 +25,7 @@ struct ConfigBuilder {
                 config.admin = admin.config
                 adminListen = (admin.config.listen, admin.listenLocation ?? s.location)
             case "state-file":
+                stateFileLocation = stateFileLocation ?? s.location
                 config.stateFile = checks.single(s, seen: &seen, ValueParsers.path) ?? config.stateFile
             case "access-log":
                 if let path = checks.single(s, seen: &seen, ValueParsers.path) {
@@ -38,11 +45,19 @@ struct ConfigBuilder {
                 var roleBuilder = RoleBuilder(checks: checks)
                 config.roles.append(roleBuilder.build(name: name, at: s.location, body))
                 checks = roleBuilder.checks
+            case "cluster":
+                guard seen.isFirst(s, sink: &checks.sink), let (_, body) = checks.block(s, 0...0) else { continue }
+                var clusterBuilder = ClusterBuilder(checks: checks, hostName: hostName)
+                config.cluster = clusterBuilder.build(at: s.location, body)
+                checks = clusterBuilder.checks
             default:
                 checks.sink.error(BlockKind.top.unknownDirectiveMessage(s.text), at: s.location)
             }
         }
         checkListenAddressesAreDistinct(config, adminListen: adminListen)
+        if statements.contains(where: { $0.text == "cluster" }), let stateFileLocation {
+            checks.sink.warning("'state-file' is not used in cluster mode: the state lives in etcd", at: stateFileLocation)
+        }
         return config
     }
 
