@@ -6,48 +6,46 @@ import TestSupport
 /// Reads and guarded transactions against a real etcd.
 @Suite(.serialized) struct EtcdKVTests {
     @Test func readsAPrefix() throws {
-        let cluster = try EtcdCluster()
-        defer { cluster.stop() }
-        let client = try makeClient(ports: cluster.clientPorts)
-        for (key, value) in [("/fp/a/1", "one"), ("/fp/a/2", "two"), ("/fp/b/1", "other"), ("/fp/a", "not under /fp/a/")] {
-            #expect(client.put(key, value)?.value?.succeeded == true)
+        try withEtcd { cluster, client in
+            for (key, value) in [("/fp/a/1", "one"), ("/fp/a/2", "two"), ("/fp/b/1", "other"), ("/fp/a", "not under /fp/a/")] {
+                #expect(client.put(key, value)?.value?.succeeded == true)
+            }
+            let read = try #require(client.readAll("/fp/a/")?.value)
+            #expect(read.values.map(\.key) == ["/fp/a/1", "/fp/a/2"])
+            #expect(read.values.map { String(decoding: $0.value, as: UTF8.self) } == ["one", "two"])
+            #expect(read.values.allSatisfy { $0.createRevision > 0 && $0.modRevision >= $0.createRevision })
+            #expect(read.revision >= read.values.map(\.modRevision).max() ?? 0)
+            #expect(client.status.connected == cluster.clientURLs[0])
         }
-        let read = try #require(client.readAll("/fp/a/")?.value)
-        #expect(read.values.map(\.key) == ["/fp/a/1", "/fp/a/2"])
-        #expect(read.values.map { String(decoding: $0.value, as: UTF8.self) } == ["one", "two"])
-        #expect(read.values.allSatisfy { $0.createRevision > 0 && $0.modRevision >= $0.createRevision })
-        #expect(read.revision >= read.values.map(\.modRevision).max() ?? 0)
-        #expect(client.status.connected == cluster.clientURLs[0])
     }
 
     @Test func guardedTransactionSucceedsOnceThenReturnsTheCurrentValue() throws {
-        let cluster = try EtcdCluster()
-        defer { cluster.stop() }
-        let client = try makeClient(ports: cluster.clientPorts)
-        let key = "/fp/leader"
-        let claim: @Sendable (String) -> Result<TransactionOutcome, StoreError>? = { who in
-            completion { client.transaction(if: [.createRevision(key: key, equals: 0)],
-                                            then: [.put(key: key, value: Array(who.utf8), lease: 0)],
-                                            readOnFailure: [key], $0) }
-        }
-        let first = try #require(claim("node-1")?.value)
-        #expect(first.succeeded && first.values.isEmpty)
-        let second = try #require(claim("node-2")?.value)
-        #expect(!second.succeeded)
-        #expect(second.revision == first.revision)
-        #expect(second.values.map(\.key) == [key])
-        #expect(second.values.first.map { String(decoding: $0.value, as: UTF8.self) } == "node-1")
-        #expect(second.values.first?.createRevision == first.revision)
+        try withEtcd { cluster, client in
+            let key = "/fp/leader"
+            let claim: @Sendable (String) -> Result<TransactionOutcome, StoreError>? = { who in
+                completion { client.transaction(if: [.createRevision(key: key, equals: 0)],
+                                                then: [.put(key: key, value: Array(who.utf8), lease: 0)],
+                                                readOnFailure: [key], $0) }
+            }
+            let first = try #require(claim("node-1")?.value)
+            #expect(first.succeeded && first.values.isEmpty)
+            let second = try #require(claim("node-2")?.value)
+            #expect(!second.succeeded)
+            #expect(second.revision == first.revision)
+            #expect(second.values.map(\.key) == [key])
+            #expect(second.values.first.map { String(decoding: $0.value, as: UTF8.self) } == "node-1")
+            #expect(second.values.first?.createRevision == first.revision)
 
-        // MOD guard: a stale revision fails, the current one deletes.
-        let stale: Result<TransactionOutcome, StoreError>? = completion {
-            client.transaction(if: [.modRevision(key: key, equals: first.revision - 1)], then: [.delete(key: key)], readOnFailure: [], $0)
+            // MOD guard: a stale revision fails, the current one deletes.
+            let stale: Result<TransactionOutcome, StoreError>? = completion {
+                client.transaction(if: [.modRevision(key: key, equals: first.revision - 1)], then: [.delete(key: key)], readOnFailure: [], $0)
+            }
+            #expect(stale?.value?.succeeded == false)
+            let current: Result<TransactionOutcome, StoreError>? = completion {
+                client.transaction(if: [.modRevision(key: key, equals: first.revision)], then: [.delete(key: key)], readOnFailure: [], $0)
+            }
+            #expect(current?.value?.succeeded == true)
+            #expect(client.readAll(key)?.value?.values.isEmpty == true)
         }
-        #expect(stale?.value?.succeeded == false)
-        let current: Result<TransactionOutcome, StoreError>? = completion {
-            client.transaction(if: [.modRevision(key: key, equals: first.revision)], then: [.delete(key: key)], readOnFailure: [], $0)
-        }
-        #expect(current?.value?.succeeded == true)
-        #expect(client.readAll(key)?.value?.values.isEmpty == true)
     }
 }

@@ -5,22 +5,21 @@ import TestSupport
 
 @Suite(.serialized) struct EtcdLeaseTests {
     @Test func grantKeepAliveRevoke() throws {
-        let cluster = try EtcdCluster()
-        defer { cluster.stop() }
-        let client = try makeClient(ports: cluster.clientPorts)
-        let lease = try #require(completion { client.grantLease(ttl: .seconds(10), $0) }?.value)
-        #expect(lease != 0)
-        #expect(client.put("/fp/member/n1", "here", lease: lease)?.value?.succeeded == true)
-        #expect(client.readAll("/fp/member/")?.value?.values.first?.lease == lease)
+        try withEtcd { cluster, client in
+            let lease = try #require(completion { client.grantLease(ttl: .seconds(10), $0) }?.value)
+            #expect(lease != 0)
+            #expect(client.put("/fp/member/n1", "here", lease: lease)?.value?.succeeded == true)
+            #expect(client.readAll("/fp/member/")?.value?.values.first?.lease == lease)
 
-        let left = try #require(completion { client.keepAlive(lease: lease, $0) }?.value)
-        #expect(left > .zero && left <= .seconds(10))
-        // Twice on the same kept-alive connection.
-        #expect(completion { client.keepAlive(lease: lease, $0) }?.value != nil)
+            let left = try #require(completion { client.keepAlive(lease: lease, $0) }?.value)
+            #expect(left > .zero && left <= .seconds(10))
+            // Twice on the same kept-alive connection.
+            #expect(completion { client.keepAlive(lease: lease, $0) }?.value != nil)
 
-        #expect(completion { client.revokeLease(lease, $0) }.map { (try? $0.get()) != nil } == true)
-        #expect(completion { client.keepAlive(lease: lease, $0) }?.error?.kind == .leaseNotFound)
-        #expect(client.readAll("/fp/member/")?.value?.values.isEmpty == true)
-        #expect(completion { client.revokeLease(lease, $0) }?.error?.kind == .leaseNotFound)
+            #expect(completion { client.revokeLease(lease, $0) }.map { (try? $0.get()) != nil } == true)
+            #expect(completion { client.keepAlive(lease: lease, $0) }?.error?.kind == .leaseNotFound)
+            #expect(client.readAll("/fp/member/")?.value?.values.isEmpty == true)
+            #expect(completion { client.revokeLease(lease, $0) }?.error?.kind == .leaseNotFound)
+        }
     }
 }

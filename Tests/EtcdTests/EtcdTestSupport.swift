@@ -16,6 +16,13 @@ func makeClient(ports: [UInt16], callTimeout: Duration = .seconds(2)) throws -> 
                    callbackQueue: DispatchQueue(label: "etcd-test.callbacks"), callTimeout: callTimeout)
 }
 
+/// A fresh three-member cluster and a client of all its members, the cluster stopped after `body`.
+func withEtcd(callTimeout: Duration = .seconds(2), _ body: (EtcdCluster, EtcdClient) throws -> Void) throws {
+    let cluster = try EtcdCluster()
+    defer { cluster.stop() }
+    try body(cluster, try makeClient(ports: cluster.clientPorts, callTimeout: callTimeout))
+}
+
 /// Waits (at most `seconds`) for a store call's one completion; nil if it never came.
 func completion<T: Sendable>(_ seconds: Double = 15, _ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
     let promise = Promise<T>()

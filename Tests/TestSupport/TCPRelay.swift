@@ -1,3 +1,4 @@
+import EventLoop
 import Foundation
 import Glibc
 
@@ -31,13 +32,7 @@ public final class TCPRelay: @unchecked Sendable {  // guarded by `lock`
         let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
         var one: CInt = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let bound = SocketAddress(host: "127.0.0.1", port: port)?.withSockaddr { bind(fd, $0, $1) } ?? -1
         guard bound == 0, listen(fd, 64) == 0 else { Glibc.close(fd); return false }
         listenFD = fd
         generation += 1
