@@ -22,4 +22,17 @@ import TestSupport
             #expect(completion { client.revokeLease(lease, $0) }?.error?.kind == .leaseNotFound)
         }
     }
+
+    /// Calls reuse one kept-alive connection (counted at a relay in front of the member).
+    @Test func callsReuseOneConnection() throws {
+        let cluster = try EtcdCluster()
+        defer { cluster.stop() }
+        let relay = try #require(TCPRelay(to: cluster.clientPorts[0]))
+        defer { relay.stop() }
+        let client = try makeClient(ports: [relay.port])
+        let lease = try #require(completion { client.grantLease(ttl: .seconds(10), $0) }?.value)
+        for _ in 0..<5 { #expect(completion { client.keepAlive(lease: lease, $0) }?.value != nil) }
+        #expect(client.put("/fp/k", "v")?.value?.succeeded == true)
+        #expect(relay.acceptedCount == 1)
+    }
 }

@@ -11,9 +11,10 @@ func loopbackURL(_ port: UInt16) -> HTTPURL {
 }
 
 /// A client on its own loop and callback queue.
-func makeClient(ports: [UInt16], callTimeout: Duration = .seconds(2)) throws -> EtcdClient {
+func makeClient(ports: [UInt16], callTimeout: Duration = .seconds(2),
+                callbackQueue: DispatchQueue = DispatchQueue(label: "etcd-test.callbacks")) throws -> EtcdClient {
     try EtcdClient(urls: ports.map(loopbackURL), loop: EventLoop(label: "etcd-test"),
-                   callbackQueue: DispatchQueue(label: "etcd-test.callbacks"), callTimeout: callTimeout)
+                   callbackQueue: callbackQueue, callTimeout: callTimeout)
 }
 
 /// A fresh three-member cluster and a client of all its members, the cluster stopped after `body`.

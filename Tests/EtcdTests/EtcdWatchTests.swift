@@ -1,4 +1,5 @@
 import Cluster
+import Dispatch
 import Glibc
 import Testing
 import TestSupport
@@ -39,6 +40,26 @@ import TestSupport
             usleep(300_000)
             #expect(updates.count == count)
         }
+    }
+
+    /// Updates already queued for the callback queue when `cancel()` returns are dropped.
+    @Test func cancelDropsQueuedUpdates() throws {
+        let cluster = try EtcdCluster()
+        defer { cluster.stop() }
+        let callbacks = DispatchQueue(label: "etcd-test.held-callbacks")
+        let client = try makeClient(ports: cluster.clientPorts, callbackQueue: callbacks)
+        let updates = Collected<WatchUpdate>()
+        let watch = client.watch(prefix: "/fp/w/", after: 0) { updates.append($0) }
+        #expect(eventually(seconds: 10) { updates.count >= 1 })
+        callbacks.suspend()
+        // The put's own completion is held too: run it on a thread, give the event time to reach the loop.
+        let put = onThread { _ = client.put("/fp/w/a", "1") }
+        usleep(500_000)
+        watch.cancel()
+        callbacks.resume()
+        #expect(put.wait(seconds: 15) != nil)
+        usleep(200_000)
+        #expect(changes(updates).isEmpty)
     }
 
     @Test func startsFromAnEarlierRevision() throws {

@@ -13,6 +13,14 @@ public final class TCPRelay: @unchecked Sendable {  // guarded by `lock`
     private var listenFD: CInt = -1
     private var generation = 0
     private var open: Set<CInt> = []
+    private var accepted = 0
+
+    /// Connections accepted since `init`: tells a client that reuses connections from one that does not.
+    public var acceptedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return accepted
+    }
 
     public init?(to targetPort: UInt16) {
         self.targetPort = targetPort
@@ -69,7 +77,10 @@ public final class TCPRelay: @unchecked Sendable {  // guarded by `lock`
             upstream.close()
             lock.lock()
             let current = generation == self.generation
-            if current { open.formUnion([client, server]) }
+            if current {
+                open.formUnion([client, server])
+                accepted += 1
+            }
             lock.unlock()
             guard current else { Glibc.close(client); Glibc.close(server); return }
             Thread.detachNewThread { [self] in copy(client, server, generation) }
