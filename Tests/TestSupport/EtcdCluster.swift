@@ -17,7 +17,11 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
     public let clientPorts: [UInt16]
     public let peerPorts: [UInt16]
     public let directory: String
-    public var clientURLs: [String] { clientPorts.map { "http://127.0.0.1:\($0)" } }
+    public var clientURLs: [String] { clientPorts.map { "\(scheme)://127.0.0.1:\($0)" } }
+    /// `https` when started with `clientTLS`.
+    public let scheme: String
+    private let clientTLS: (certificate: String, key: String)?
+    private let extraArguments: [String]
     private let executable: String
     private let token: String
     private let lock = NSLock()
@@ -31,7 +35,10 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
     }
 
     /// Starts the cluster; throws (never skips) when `etcd` is missing or does not become healthy.
-    public init(members: Int = 3, healthySeconds: Double = 30) throws {
+    /// `clientTLS`: serve the client URLs over https with this certificate (health is then
+    /// checked on the member's log instead of `/health`). `extraArguments` go to every member.
+    public init(members: Int = 3, clientTLS: (certificate: String, key: String)? = nil, extraArguments: [String] = [],
+                healthySeconds: Double = 30) throws {
         guard let executable = Self.findExecutable() else {
             throw Failure(description: "the etcd binary is not installed (apt-get install etcd-server); the etcd tests need it")
         }
@@ -41,6 +48,9 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
             ports.append(port)
         }
         self.executable = executable
+        self.clientTLS = clientTLS
+        self.extraArguments = extraArguments
+        scheme = clientTLS == nil ? "http" : "https"
         clientPorts = Array(ports[0..<members])
         peerPorts = Array(ports[members...])
         token = "test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -70,15 +80,15 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "--name", name, "--data-dir", "\(directory)/\(name)",
-            "--listen-client-urls", "http://127.0.0.1:\(clientPorts[member])",
-            "--advertise-client-urls", "http://127.0.0.1:\(clientPorts[member])",
+            "--listen-client-urls", clientURLs[member], "--advertise-client-urls", clientURLs[member],
             "--listen-peer-urls", "http://127.0.0.1:\(peerPorts[member])",
             "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPorts[member])",
             "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
             "--initial-cluster-token", token,
             // Fast elections keep the tests short.
             "--heartbeat-interval", "50", "--election-timeout", "500",
-        ]
+        ] + extraArguments
+        if let clientTLS { process.arguments! += ["--cert-file", clientTLS.certificate, "--key-file", clientTLS.key] }
         FileManager.default.createFile(atPath: logPath(member), contents: nil)
         let log = FileHandle(forWritingAtPath: logPath(member))
         process.standardOutput = log
@@ -92,7 +102,10 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
     /// True once `GET /health` on the member answers healthy, within `seconds`.
     @discardableResult
     public func waitHealthy(_ member: Int, seconds: Double = 30) -> Bool {
-        eventually(seconds: seconds) {
+        if clientTLS != nil {
+            return eventually(seconds: seconds) { (try? String(contentsOfFile: logPath(member), encoding: .utf8))?.contains("ready to serve client requests") == true }
+        }
+        return eventually(seconds: seconds) {
             guard let answer = loopbackHTTP(port: clientPorts[member], method: "GET", path: "/health") else { return false }
             return answer.status == 200 && answer.body.contains("\"true\"")
         }
@@ -105,6 +118,16 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
                   let header = status["header"] as? [String: Any], let id = header["member_id"] as? String,
                   let leader = status["leader"] as? String else { return false }
             return id == leader
+        }
+    }
+
+    /// Turns authentication on with `root`/`password` (through member 0; plain http only).
+    public func enableAuth(rootPassword: String) throws {
+        let port = clientPorts[0]
+        for (path, body) in [("/v3/auth/user/add", #"{"name":"root","password":"\#(rootPassword)"}"#),
+                             ("/v3/auth/user/grant", #"{"user":"root","role":"root"}"#),
+                             ("/v3/auth/enable", "{}")] where loopbackJSON(port: port, path: path, body: body) == nil {
+            throw Failure(description: "etcd refused \(path)")
         }
     }
 

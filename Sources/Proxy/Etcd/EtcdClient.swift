@@ -39,6 +39,12 @@ public final class EtcdClient: CoordinationStore, @unchecked Sendable {
         statusBox = Mutex(StoreStatus(endpoints: endpoints.map(\.url), connected: nil, lastError: nil))
     }
 
+    /// Idle connections hold themselves open (a started `StreamConnection` does): close them on the loop.
+    deinit {
+        let idle = idle
+        loop.execute { for connection in idle { connection.close() } }
+    }
+
     public var status: StoreStatus { statusBox.withLock { $0 } }
 
     // MARK: CoordinationStore
