@@ -73,4 +73,20 @@ import TestSupport
         #expect(client.put("/fp/k", "v")?.value?.succeeded == true)
         #expect(client.status.connected == cluster.clientURLs[1])
     }
+
+    /// A member cut off from its peers (the two others killed) ends the watch (Hasleader)
+    /// instead of leaving it silent.
+    @Test func watchEndsWhenItsMemberLosesTheLeader() throws {
+        let cluster = try EtcdCluster()
+        defer { cluster.stop() }
+        let client = try makeClient(ports: [cluster.clientPorts[2]])
+        let start = try #require(client.readAll("/fp/")?.value).revision
+        let updates = Collected<WatchUpdate>()
+        let watch = client.watch(prefix: "/fp/", after: start) { updates.append($0) }
+        defer { watch.cancel() }
+        #expect(eventually(seconds: 10) { updates.count >= 1 })
+        cluster.kill(0)
+        cluster.kill(1)
+        #expect(eventually(seconds: 15) { if case .ended? = updates.all.last { true } else { false } })
+    }
 }
