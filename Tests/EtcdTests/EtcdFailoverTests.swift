@@ -20,12 +20,14 @@ import TestSupport
     @Test func blackHoleEndpointTimesOutThenTheNextAnswers() throws {
         let cluster = try EtcdCluster()
         defer { cluster.stop() }
-        // Connects complete (the kernel's backlog) and nothing is ever read or answered.
-        let blackHole = try #require(BlockingListener())
-        defer { blackHole.close() }
+        // Accepts, reads, never answers.
+        let blackHole = try #require(BlackHole())
+        defer { blackHole.stop() }
         let client = try makeClient(ports: [blackHole.port] + cluster.clientPorts, callTimeout: .milliseconds(500))
         let first = client.readAll("/fp/")
         #expect(first?.error?.kind == .timeout)
+        // The timed-out call's connection is dropped, not left to deliver a late answer.
+        #expect(eventually(seconds: 5) { blackHole.closedByClientCount == 1 })
         #expect(client.status.connected == nil)
         #expect(client.status.lastError?.contains("timeout") == true)
         // The timeout moved the client on: the next call goes to a real member.
