@@ -23,11 +23,12 @@ import TestSupport
         // Accepts, reads, never answers.
         let blackHole = try #require(BlackHole())
         defer { blackHole.stop() }
-        let client = try makeClient(ports: [blackHole.port] + cluster.clientPorts, callTimeout: .milliseconds(500))
+        let client = try makeClient(ports: [blackHole.port] + cluster.clientPorts, callTimeout: .seconds(1))
         let first = client.readAll("/fp/")
         #expect(first?.error?.kind == .timeout)
         // The timed-out call's connection is dropped, not left to deliver a late answer.
-        #expect(eventually(seconds: 5) { blackHole.closedByClientCount == 1 })
+        #expect(eventually(seconds: 5) { blackHole.closedByClientCount == 1 },
+                "accepted \(blackHole.acceptedCount), closed \(blackHole.closedByClientCount)")
         #expect(client.status.connected == nil)
         #expect(client.status.lastError?.contains("timeout") == true)
         // The timeout moved the client on: the next call goes to a real member.

@@ -43,10 +43,10 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
             throw Failure(description: "the etcd binary is not installed (apt-get install etcd-server); the etcd tests need it")
         }
         var ports: [UInt16] = []
-        for _ in 0..<(2 * members) {
-            guard let port = freeLoopbackPort(), !ports.contains(port) else { throw Failure(description: "no free port") }
-            ports.append(port)
+        for _ in 0..<100 where ports.count < 2 * members {  // the kernel may hand out a just-freed port again
+            if let port = freeLoopbackPort(), !ports.contains(port) { ports.append(port) }
         }
+        guard ports.count == 2 * members else { throw Failure(description: "no free ports") }
         self.executable = executable
         self.clientTLS = clientTLS
         self.extraArguments = extraArguments
