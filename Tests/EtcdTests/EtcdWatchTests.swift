@@ -26,7 +26,7 @@ import TestSupport
                 client.transaction(if: [], then: [.delete(key: "/fp/w/a")], readOnFailure: [], $0)
             }?.value).revision
 
-            #expect(eventually(seconds: 10) { changes(updates).count >= 3 })
+            #expect(eventually(seconds: 10) { changes(updates).count >= 3 }, "updates: \(updates.all)")
             let seen = changes(updates)
             #expect(seen.map(\.key) == ["/fp/w/a", "/fp/w/b", "/fp/w/a"])
             #expect(seen.map(\.revision) == [put1, put2, deleted])

@@ -85,8 +85,9 @@ public final class EtcdCluster: @unchecked Sendable {  // guarded by `lock`
             "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPorts[member])",
             "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
             "--initial-cluster-token", token,
-            // Fast elections keep the tests short.
-            "--heartbeat-interval", "50", "--election-timeout", "500",
+            // etcd's defaults, spelled out: faster elections (50/500 ms) made leaders change
+            // under a loaded machine's fsync stalls, failing calls and ending watches at random.
+            "--heartbeat-interval", "100", "--election-timeout", "1000",
         ] + extraArguments
         if let clientTLS { process.arguments! += ["--cert-file", clientTLS.certificate, "--key-file", clientTLS.key] }
         FileManager.default.createFile(atPath: logPath(member), contents: nil)
