@@ -84,6 +84,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+        // EtcdClient: its JSON, and calls against a real three-member etcd the tests start.
+        .testTarget(name: "EtcdTests", dependencies: ["Proxy", "Cluster", "EventLoop", "ProxyConfig", "TestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop", "TestSupport"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs the system packages the build
-# and the tests need when they are missing, then runs `swift test`.
+# and the tests need when they are missing (etcd-server: the EtcdTests start a real etcd),
+# then runs `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libssl-dev zlib1g-dev pkg-config curl python3 openssl; do
+for pkg in libssl-dev zlib1g-dev pkg-config curl python3 openssl etcd-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

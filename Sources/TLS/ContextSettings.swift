@@ -46,4 +46,25 @@ enum ContextSettings {
         }
         return wire
     }
+
+    /// Loads a certificate chain and its key into `ctx` (a listener's, or a client's for
+    /// servers that ask for one), telling a bad file from a key that does not match.
+    static func useCertificate(_ ctx: OpaquePointer, chainFile: String, keyFile: String) throws(TLSError) {
+        guard SSL_CTX_use_certificate_chain_file(ctx, chainFile) == 1 else {
+            throw TLSError(.badPEM, OpenSSLErrorStack.describe(
+                "certificate file \(chainFile) holds no usable PEM certificate chain"))
+        }
+        guard SSL_CTX_use_PrivateKey_file(ctx, keyFile, SSL_FILETYPE_PEM) == 1 else {
+            let stack = OpenSSLErrorStack.drain()
+            // OpenSSL loads the key, then compares it with the certificate: tell both apart.
+            if stack.contains("key values mismatch") {
+                throw TLSError(.keyMismatch, "key file \(keyFile) does not match certificate \(chainFile): \(stack)")
+            }
+            throw TLSError(.badPEM, "key file \(keyFile) holds no usable PEM private key: \(stack)")
+        }
+        guard SSL_CTX_check_private_key(ctx) == 1 else {
+            throw TLSError(.keyMismatch, OpenSSLErrorStack.describe(
+                "key file \(keyFile) does not match certificate \(chainFile)"))
+        }
+    }
 }

@@ -15,8 +15,16 @@ public final class TLSClientContext: @unchecked Sendable {
     ///     (log a warning: SPEC §3 wants it explicit).
     ///   - alpnProtocols: offered in the ClientHello; `["http/1.1"]` for mode http, `[]`
     ///     for mode tcp.
-    public init(caFile: String?, verify: Bool, alpnProtocols: [String] = ["http/1.1"]) throws(TLSError) {
+    ///   - certificateChainFile, keyFile: a client certificate for servers that ask for one
+    ///     (etcd with client-cert auth); both or neither.
+    public init(caFile: String?, verify: Bool, alpnProtocols: [String] = ["http/1.1"],
+                certificateChainFile: String? = nil, keyFile: String? = nil) throws(TLSError) {
         if let caFile { try PEMFiles.checkReadable(caFile, what: "CA") }
+        if let certificateChainFile { try PEMFiles.checkReadable(certificateChainFile, what: "certificate") }
+        if let keyFile { try PEMFiles.checkReadable(keyFile, what: "key") }
+        guard (certificateChainFile == nil) == (keyFile == nil) else {
+            throw TLSError(.contextSetup, "a client certificate needs both a certificate file and a key file")
+        }
         OpenSSLErrorStack.clear()
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
             throw TLSError(.contextSetup, OpenSSLErrorStack.describe("cannot create a TLS client context"))
@@ -31,6 +39,9 @@ public final class TLSClientContext: @unchecked Sendable {
                 throw TLSError(.contextSetup, OpenSSLErrorStack.describe("cannot load the system's CA store"))
             }
             SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
+            if let certificateChainFile, let keyFile {
+                try ContextSettings.useCertificate(ctx, chainFile: certificateChainFile, keyFile: keyFile)
+            }
             if !alpnProtocols.isEmpty {
                 let wire = ContextSettings.alpnWireFormat(alpnProtocols)
                 // Unlike most of OpenSSL, 0 means success here.

@@ -30,22 +30,7 @@ public final class TLSServerContext: @unchecked Sendable {
         }
         do throws(TLSError) {
             try ContextSettings.apply(to: ctx)
-            guard SSL_CTX_use_certificate_chain_file(ctx, certificateChainFile) == 1 else {
-                throw TLSError(.badPEM, OpenSSLErrorStack.describe(
-                    "certificate file \(certificateChainFile) holds no usable PEM certificate chain"))
-            }
-            guard SSL_CTX_use_PrivateKey_file(ctx, keyFile, SSL_FILETYPE_PEM) == 1 else {
-                let stack = OpenSSLErrorStack.drain()
-                // OpenSSL loads the key, then compares it with the certificate: tell both apart.
-                if stack.contains("key values mismatch") {
-                    throw TLSError(.keyMismatch, "key file \(keyFile) does not match certificate \(certificateChainFile): \(stack)")
-                }
-                throw TLSError(.badPEM, "key file \(keyFile) holds no usable PEM private key: \(stack)")
-            }
-            guard SSL_CTX_check_private_key(ctx) == 1 else {
-                throw TLSError(.keyMismatch, OpenSSLErrorStack.describe(
-                    "key file \(keyFile) does not match certificate \(certificateChainFile)"))
-            }
+            try ContextSettings.useCertificate(ctx, chainFile: certificateChainFile, keyFile: keyFile)
             _ = copenssl_SSL_CTX_set_session_cache_mode(ctx, copenssl_SSL_SESS_CACHE_SERVER())
             _ = copenssl_SSL_CTX_sess_set_cache_size(ctx, sessionCacheSize)
             // Sessions are only resumed within the context that issued them.

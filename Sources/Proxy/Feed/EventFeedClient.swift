@@ -23,17 +23,12 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
     private var connection: StreamConnection?
     private var attempt: UpstreamConnect?
     private var reconnectTimer: TimerHandle?
-    private var responseParser = HTTPResponseParser()
-    private var headBytes: [UInt8] = []
-    private var chunked: ChunkedDecoder?
+    private var response = HTTPResponseReader(method: .get)
     private var sse = SSEParser()
     private var streaming = false
     private var stopped = false
     private var failures = 0
     private(set) var lastEventID: String?
-
-    /// The largest response head accepted from a feed.
-    private static let maxHead = 16 * 1024
 
     init(url: HTTPURL, address: SocketAddress, tls: UpstreamTLS?, loop: EventLoop, connectTimeout: Duration, handler: Handler) {
         self.url = url
@@ -70,9 +65,7 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
         guard !stopped else { stream.close(); return }
         let connection = StreamConnection(stream: stream, loop: loop)
         self.connection = connection
-        responseParser = HTTPResponseParser()
-        headBytes = []
-        chunked = nil
+        response = HTTPResponseReader(method: .get)
         sse = SSEParser()
         connection.start(onReadable: { [self] in readable() })
         var request = "GET \(url.path) HTTP/1.1\r\nHost: \(url.address)\r\nAccept: text/event-stream\r\n"
@@ -85,59 +78,31 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
 
     private func readable() {
         guard let connection else { return }
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        for _ in 0..<16 {  // bounded per wake-up: the source fires again while data waits
-            let result = buffer.withUnsafeMutableBytes { connection.read(into: $0) }
-            switch result {
-            case .bytes(let n):
-                guard received(buffer[0..<n]) else { return }
-            case .wouldBlock: return
-            case .eof: return lost("the feed closed the connection")
-            case .error(let error): return lost("\(error)")
-            }
+        switch connection.readAvailable({ received($0) }) {
+        case .wouldBlock, .stopped: return
+        case .eof: lost("the feed closed the connection")
+        case .error(let error): lost("\(error)")
         }
     }
 
     /// False once the connection was given up.
     private func received(_ bytes: ArraySlice<UInt8>) -> Bool {
-        if streaming { return body(bytes) }
-        headBytes.append(contentsOf: bytes)
-        let parsed = headBytes.withUnsafeBytes { responseParser.parse($0, requestMethod: .get) }
-        switch parsed {
-        case .needMore:
-            if headBytes.count > Self.maxHead { lost("response head too large"); return false }
-            return true
-        case .error(let error):
-            lost("malformed response head: \(error)")
+        let progress: HTTPResponseReader.Progress
+        do {
+            progress = try response.consume(bytes)
+        } catch {
+            lost("\(error)")
             return false
-        case .complete(let head, let length):
+        }
+        if let head = progress.head {
             guard head.status == 200 else { lost("the feed answered \(head.status)"); return false }
-            switch head.framing {
-            case .chunked: chunked = ChunkedDecoder()
-            case .untilClose, .contentLength: break
-            case .none: lost("the feed answered without a body"); return false
-            }
+            guard head.framing != .none else { lost("the feed answered without a body"); return false }
             streaming = true
             failures = 0
             handler.connected()
-            let rest = Array(headBytes[length...])
-            headBytes = []
-            return body(rest[...])
         }
-    }
-
-    private func body(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var data: [UInt8] = []
-        if chunked != nil {
-            do {
-                try bytes.withUnsafeBytes { try chunked!.decode($0, into: &data) }
-            } catch {
-                lost("bad chunked framing from the feed")
-                return false
-            }
-        }
-        let events = chunked != nil ? sse.consume(data) : sse.consume(bytes)
-        for event in events {
+        guard streaming else { return true }
+        for event in sse.consume(progress.data) {
             if let id = event.id { lastEventID = id }
             handler.event(event)
         }
