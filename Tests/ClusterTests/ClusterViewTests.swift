@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func recordsRoundTripThroughJSON() throws {
-        let request = OperationRequest(role: "lpr", operation: .setMaintenance(server: "a", enabled: true), node: "p2")
+        let request = OperationRequest(role: "lpr", node: "p2", operation: .setMaintenance(server: "a", enabled: true))
         #expect(try RecordCoding.decode(OperationRequest.self, RecordCoding.encode(request)) == request)
         let settings = RoleSettings(servers: [ServerSpec(name: "a", address: "127.0.0.1:1")], maintenance: ["a"], failback: true)
         #expect(try RecordCoding.decode(RoleSettings.self, RecordCoding.encode(settings)) == settings)

@@ -77,27 +77,36 @@ public struct MemberRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// `requests/ID`: an admin call made on `node`, for the leader to apply.
+/// `requests/ID`: something a member asks of the leader: an admin call made on it (answered
+/// in `results/ID`) or a passive failure its data plane saw (not answered).
 public struct OperationRequest: Codable, Sendable, Equatable {
     public var role: String
-    public var operation: RoleOperation
     public var node: String
+    public var operation: RoleOperation?
+    /// A server this member could not connect to (or that reset): the leader counts a failed check.
+    public var passiveFailure: String?
 
-    public init(role: String, operation: RoleOperation, node: String) {
+    public init(role: String, node: String, operation: RoleOperation? = nil, passiveFailure: String? = nil) {
         self.role = role
-        self.operation = operation
         self.node = node
+        self.operation = operation
+        self.passiveFailure = passiveFailure
     }
 }
 
-/// `results/ID`: nil error when the leader applied it.
+/// `results/ID`: the leader's answer to an admin call; no error when it applied it.
 public struct OperationResult: Codable, Sendable, Equatable {
+    /// Why it was refused, as the operator reads it.
     public var error: String?
-    /// For the HTTP status: the error was the caller's (unknown server, not up…), not the cluster's.
-    public var refused: Bool
+    /// Whose fault: an unknown role or server, a bad value, or a refusal by the rules.
+    public var category: Category?
 
-    public init(error: String? = nil, refused: Bool = false) {
+    public enum Category: String, Codable, Sendable {
+        case notFound, invalid, conflict
+    }
+
+    public init(error: String? = nil, category: Category? = nil) {
         self.error = error
-        self.refused = refused
+        self.category = category
     }
 }

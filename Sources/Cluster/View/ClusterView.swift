@@ -16,10 +16,13 @@ public struct ClusterView: Sendable, Equatable {
         public var node: String
         /// Fencing: the leader's writes are guarded by this create revision of the leader key.
         public var createRevision: Revision
+        /// The lease the key lives on: its owner's.
+        public var lease: LeaseID
 
-        public init(node: String, createRevision: Revision) {
+        public init(node: String, createRevision: Revision, lease: LeaseID = 0) {
             self.node = node
             self.createRevision = createRevision
+            self.lease = lease
         }
     }
 
@@ -95,7 +98,7 @@ public struct ClusterView: Sendable, Equatable {
                 guard let node = String(validating: value.value, as: UTF8.self), !node.isEmpty else {
                     throw RecordError(reason: "not a node name")
                 }
-                leader = Leader(node: node, createRevision: value.createRevision)
+                leader = Leader(node: node, createRevision: value.createRevision, lease: value.lease)
                 return [.leader]
             case .member(let node):
                 members[node] = try RecordCoding.decode(MemberRecord.self, value.value)
