@@ -36,6 +36,8 @@ public enum HTTPFieldKind: UInt8, Equatable, Hashable, Sendable {
     case host, contentLength, transferEncoding, connection, keepAlive, proxyConnection
     case te, trailer, upgrade, proxyAuthorization, proxyAuthenticate, expect
     case xForwardedFor, xForwardedProto, via
+    /// The proxy's own fencing field in cluster mode: never passed on from a peer.
+    case xFailoverEpoch
 
     /// Hop-by-hop fields dropped when forwarding (RFC 9110 §7.6.1), apart from those named in
     /// `Connection`. `Upgrade` is kept by the writer only when upgrading.
@@ -66,7 +68,9 @@ public enum HTTPFieldKind: UInt8, Equatable, Hashable, Sendable {
             return b.equalsIgnoringCase(r, "keep-alive") ? .keepAlive : .other
         case 14: return b.equalsIgnoringCase(r, "content-length") ? .contentLength : .other
         case 15: return b.equalsIgnoringCase(r, "x-forwarded-for") ? .xForwardedFor : .other
-        case 16: return b.equalsIgnoringCase(r, "proxy-connection") ? .proxyConnection : .other
+        case 16:
+            if b.equalsIgnoringCase(r, "proxy-connection") { return .proxyConnection }
+            return b.equalsIgnoringCase(r, "x-failover-epoch") ? .xFailoverEpoch : .other
         case 17:
             if b.equalsIgnoringCase(r, "transfer-encoding") { return .transferEncoding }
             return b.equalsIgnoringCase(r, "x-forwarded-proto") ? .xForwardedProto : .other

@@ -63,6 +63,8 @@ enum HeadWriter {
                 keep = true
             case .xForwardedFor, .via:
                 keep = false // written combined, with our value appended
+            case .xFailoverEpoch:
+                keep = false // the proxy's own (cluster mode): never passed on from a client or a server
             case let k where k.isHopByHop || k == extra:
                 keep = false
             default:
