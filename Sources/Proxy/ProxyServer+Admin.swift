@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import FailoverModel
 import ProxyConfig
@@ -19,6 +20,8 @@ public struct RoleStatus: Sendable, Equatable {
     public let mode: RoleConfig.Mode
     public let failback: Bool
     public let active: String?
+    /// Cluster mode: the store revision that made `active` the active server.
+    public var epoch: Int64? = nil
     /// In priority order.
     public let servers: [Server]
 }
@@ -37,6 +40,10 @@ extension ProxyServer {
         guard let controller = controllers.first(where: { $0.name == role }) else {
             return completion(.failure(.unknownRole(role)), nil)
         }
+        if let cluster {
+            // Through the store: answered once the leader applied it (no local snapshot to keep).
+            return cluster.submit(role: role, operation) { result in completion(result.map { [] }, nil) }
+        }
         controller.queue.async {
             let result = Result { () throws(OperationError) in try controller.perform(operation) }
             completion(result, controller.model.snapshot())
@@ -45,7 +52,7 @@ extension ProxyServer {
 
     /// Every role's state (with session counts from every loop), in configuration order.
     public func roleStatuses(_ done: @escaping @Sendable ([RoleStatus]) -> Void) {
-        let models = Mutex<[String: (RoleModel, [String: CheckResult])]>([:])
+        let models = Mutex<[String: (RoleModel, [String: CheckResult], RoleClusterState?)]>([:])
         let remaining = Mutex(controllers.count + 1)
         let sessions = Mutex<[String: [String: Int]]>([:])
         let order = controllers.map { ($0.name, $0.config.mode) }
@@ -54,14 +61,17 @@ extension ProxyServer {
             let all = models.withLock { $0 }
             let counts = sessions.withLock { $0 }
             done(order.compactMap { name, mode in
-                all[name].map { model, checks in
-                    RoleStatus(model: model, mode: mode, checks: checks, sessions: counts[name] ?? [:])
+                all[name].map { model, checks, cluster in
+                    var status = RoleStatus(model: model, mode: mode, checks: checks, sessions: counts[name] ?? [:],
+                                            active: cluster.map { $0.routed.flatMap { $0.moving ? nil : $0.server } } ?? model.active)
+                    status.epoch = cluster.map { $0.routedRevision }
+                    return status
                 }
             })
         }
         for controller in controllers {
             controller.queue.async {
-                let state = (controller.model, controller.lastChecks)
+                let state = (controller.model, controller.lastChecks, controller.cluster == nil ? nil : controller.clusterState)
                 models.withLock { $0[controller.name] = state }
                 finish()
             }
@@ -73,11 +83,15 @@ extension ProxyServer {
     }
 
     /// Calls `observer` with every batch of model events of every role and the role's
-    /// snapshot after them, on the role's queue. May be called at any time.
-    public func observeEvents(_ observer: @escaping @Sendable (_ events: [ModelEvent], _ snapshot: RoleSnapshot) -> Void) {
+    /// snapshot after them, on the role's queue. May be called at any time. In cluster mode a
+    /// failover event comes with its store revision (the same `/events` id on every member).
+    public func observeEvents(_ observer: @escaping @Sendable (_ events: [ModelEvent], _ snapshot: RoleSnapshot,
+                                                               _ revision: Int64?) -> Void) {
         for controller in controllers {
             controller.queue.sync {
-                controller.observe { [unowned controller] events in observer(events, controller.model.snapshot()) }
+                controller.observe { [unowned controller] events, revision in
+                    observer(events, controller.model.snapshot(), revision)
+                }
             }
         }
     }
@@ -97,12 +111,13 @@ extension ProxyServer {
 }
 
 extension RoleStatus {
-    init(model: RoleModel, mode: RoleConfig.Mode, checks: [String: CheckResult], sessions: [String: Int]) {
+    /// `active`: the server the data plane follows (in a cluster, the store's, not the model's).
+    init(model: RoleModel, mode: RoleConfig.Mode, checks: [String: CheckResult], sessions: [String: Int], active: String?) {
         self.init(
-            name: model.name, mode: mode, failback: model.failback, active: model.active,
+            name: model.name, mode: mode, failback: model.failback, active: active,
             servers: model.servers.map { server in
                 Server(name: server.name, address: server.address, state: server.state,
-                       isActive: server.name == model.active, sessions: sessions[server.name] ?? 0,
+                       isActive: server.name == active, sessions: sessions[server.name] ?? 0,
                        lastCheck: checks[server.name])
             })
     }

@@ -40,7 +40,9 @@ extension ProxyServer {
                         summary.append("role \(role.name): TLS not reloaded (\(error.description)); keeping the previous certificates")
                     }
                 } else {
-                    controller = try wrap { try RoleController(config: role, group: group, logger: logger, accessLog: accessLog) }
+                    controller = try wrap {
+                        try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, cluster: cluster)
+                    }
                 }
                 let have = Set((currentListeners[role.name] ?? []).map { $0.endpoint })
                 let wanted = role.listeners.filter { !have.contains($0.address) }
@@ -84,6 +86,7 @@ extension ProxyServer {
             roles = prepared.map(\.1)
             listeners = newListeners
         }
+        cluster?.serve(prepared.map(\.1))
         return summary
     }
 

@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import Foundation
 import EventLoop
@@ -13,20 +14,36 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
     let reloadLock = NSLock()
     var roles: [RoleController]
     var listeners: [String: [BoundListener]] = [:]
+    /// Cluster mode, stale with `on-store-loss stop`: the addresses of the closed role
+    /// listeners, reopened as they were (the same ports, even where the config said 0).
+    var suspendedAddresses: [String: [SocketAddress]] = [:]
     let logger: Logger
     let accessLog: AccessLog?
+    /// Cluster mode: this member's link to the store; nil for a single instance.
+    let cluster: ClusterController?
 
     /// The controllers of the current configuration, in file order.
     var controllers: [RoleController] { lock.withLock { roles } }
 
+    /// `store`: the cluster's coordination store, calling back on `clusterQueue` (tests); by
+    /// default etcd, as the `cluster` block says.
     public init(configuration: ProxyConfiguration, logger: Logger, group: EventLoopGroup? = nil,
-                snapshots: [String: RoleSnapshot] = [:]) throws {
+                snapshots: [String: RoleSnapshot] = [:], store: (any CoordinationStore)? = nil,
+                clusterQueue: DispatchQueue? = nil) throws {
         self.logger = logger
         self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
         accessLog = try configuration.accessLog.map { try AccessLog(target: $0) }
-        roles = try configuration.roles.map { [group = self.group, accessLog] role in
-            try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, restoring: snapshots[role.name])
+        cluster = try configuration.cluster.map { [group = self.group] config in
+            let queue = clusterQueue ?? DispatchQueue(label: "failover-proxy.cluster")
+            let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.next(), callbackQueue: queue)
+            return ClusterController(config: config, store: store, queue: queue, logger: logger)
         }
+        roles = try configuration.roles.map { [group = self.group, accessLog, cluster] role in
+            try RoleController(config: role, group: group, logger: logger, accessLog: accessLog,
+                               restoring: cluster == nil ? snapshots[role.name] : nil, cluster: cluster)
+        }
+        cluster?.serve(roles)
+        cluster?.onServingChange = { [weak self] serving in self?.setRoleListeners(serving: serving) }
     }
 
     /// Binds every listener, then starts health checks. Throws when an address cannot be bound.
@@ -45,6 +62,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
             logListening(controller, bound[controller.name] ?? [])
             controller.start()
         }
+        cluster?.start()
     }
 
     /// Binds `listeners` for a role; all or nothing.
@@ -79,13 +97,17 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
 
     /// The bound addresses of a role's listeners (the real ports when the config said 0).
     public func boundAddresses(role: String) -> [SocketAddress] {
-        lock.withLock { listeners[role]?.map(\.listener.address) ?? [] }
+        lock.withLock {
+            let open = listeners[role]?.map(\.listener.address) ?? []
+            return open.isEmpty ? suspendedAddresses[role] ?? [] : open
+        }
     }
 
     /// Stops accepting, lets open sessions finish for up to `timeout`, then closes what is
     /// left; `done` runs once everything is closed.
     public func shutdown(timeout: Duration, _ done: @escaping @Sendable () -> Void) {
         for bound in lock.withLock({ listeners.values.flatMap({ $0 }) }) { bound.listener.close() }
+        cluster?.stop()
         for controller in controllers { controller.stop() }
         let planes = controllers.flatMap(\.planes)
         for plane in planes { plane.loop.execute { plane.beginShutdown() } }
@@ -106,7 +128,9 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
     /// The active server of each role (nil while none), read on the role's queue.
     public func activeServers() -> [String: String?] {
         var result: [String: String?] = [:]
-        for controller in controllers { result[controller.name] = controller.queue.sync { controller.model.active } }
+        for controller in controllers {
+            result[controller.name] = controller.queue.sync { controller.cluster == nil ? controller.model.active : controller.clusterActive }
+        }
         return result
     }
 }

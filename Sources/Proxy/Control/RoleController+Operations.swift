@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import FailoverModel
 import ProxyConfig
@@ -11,6 +12,10 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidAddress(String)
     /// An added server's host does not resolve.
     case unresolvable(String)
+    /// Cluster mode: the leader refused it, for this reason.
+    case remote(OperationResult.Category, String)
+    /// Cluster mode: the change could not be handed to the leader (stale member, no leader).
+    case clusterUnavailable(String)
 
     public var description: String {
         switch self {
@@ -18,6 +23,8 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
         case .refused(let error): error.description
         case .invalidAddress(let address): "invalid address '\(address)': expected host:port"
         case .unresolvable(let why): why
+        case .remote(_, let why): why
+        case .clusterUnavailable(let why): why
         }
     }
 }

@@ -56,6 +56,12 @@ extension RoleController {
             for plane in planes { plane.loop.execute { plane.config = new } }
             let activeMoved = events.contains { if case .failover = $0 { return true } else { return false } }
             apply(events)
+            if let cluster {
+                // In a cluster etcd holds the servers and their order: the leader has just
+                // written its edit there; a follower takes the store's state back.
+                cluster.repush(role: name)
+                return
+            }
             // The active server kept the role but its address changed: new sessions go to the new one.
             if !activeMoved, let active = model.active, old.server(named: active)?.address != new.server(named: active)?.address {
                 publishRoute(lost: nil, handover: .drain(new.drainTimeout))

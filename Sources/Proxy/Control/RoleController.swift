@@ -23,14 +23,19 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Bumped on every feed connect/loss, so a stale "still lost?" check does nothing.
     var feedGeneration = 0
     private var feed: EventFeedClient?
-    private var observers: [@Sendable ([ModelEvent]) -> Void] = []
+    private var observers: [@Sendable ([ModelEvent], _ revision: Int64?) -> Void] = []
+    /// Cluster mode: the member's link to the store (nil: this instance decides alone).
+    weak var cluster: ClusterController?
+    /// Cluster mode: what this role's data plane follows and what its leader decided.
+    var clusterState = RoleClusterState()
     private var checkObservers: [@Sendable (CheckResult) -> Void] = []
 
     var name: String { config.name }
 
     init(config: RoleConfig, group: EventLoopGroup, logger: Logger, accessLog: AccessLog?,
-         restoring snapshot: RoleSnapshot? = nil) throws {
+         restoring snapshot: RoleSnapshot? = nil, cluster: ClusterController? = nil) throws {
         self.config = config
+        self.cluster = cluster
         self.group = group
         self.queue = DispatchQueue(label: "failover-proxy.role.\(config.name)")
         var logger = logger
@@ -50,13 +55,21 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         } else {
             model = try RoleModel(name: config.name, servers: specs, failback: config.failback, thresholds: thresholds)
         }
-        planes = group.loops.map { RolePlane(loop: $0, config: config, tls: tls, controller: self, accessLog: accessLog) }
+        // In a cluster the leader decides; this member follows the store until it leads.
+        if cluster != nil { _ = model.setFollowing(true, at: WallClock.now()) }
+        let gate = cluster?.gate
+        planes = group.loops.map { RolePlane(loop: $0, config: config, tls: tls, controller: self, accessLog: accessLog, gate: gate) }
     }
 
     func plane(for loop: EventLoop) -> RolePlane { planes[loop.index] }
 
-    /// Called with every batch of model events, on `queue`. Add observers before `start()`.
-    func observe(_ observer: @escaping @Sendable ([ModelEvent]) -> Void) { observers.append(observer) }
+    /// Called with every batch of model events, on `queue`, with the store revision of a
+    /// cluster's failover event (its `/events` id on every member). Add observers before `start()`.
+    func observe(_ observer: @escaping @Sendable ([ModelEvent], _ revision: Int64?) -> Void) { observers.append(observer) }
+
+    func notifyObservers(_ events: [ModelEvent], revision: Int64?) {
+        for observer in observers { observer(events, revision) }
+    }
 
     /// Called with every health check result, on `queue` (for metrics). Add on `queue` or before `start()`.
     func observeChecks(_ observer: @escaping @Sendable (CheckResult) -> Void) { checkObservers.append(observer) }
@@ -66,7 +79,11 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     func start() {
         queue.async { [self] in
             do {
-                feed = try startFeed()
+                if cluster == nil {
+                    feed = try startFeed()
+                } else if config.events != nil {
+                    logger.warning("events feed not used in cluster mode: the cluster's leader decides")
+                }
             } catch {
                 logger.error("event feed not started", metadata: ["error": .string("\(error)")])
             }
@@ -108,11 +125,13 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     }
 
     /// A connect failure or reset seen by the data plane: one failed check, and a re-check now.
-    func passiveFailure(server: String, detail: String) {
+    /// In a cluster a member that does not lead also reports it to the leader.
+    func passiveFailure(server: String, detail: String, fromCluster: Bool = false) {
         queue.async { [self] in
             logger.info("passive failure", metadata: ["server": .string(server), "detail": .string(detail)])
             apply(model.reportPassiveFailure(server: server, at: WallClock.now()))
             checkers[server]?.checkNow()
+            if !fromCluster && !clusterState.leading { cluster?.reportPassiveFailure(role: name, server: server) }
         }
     }
 
@@ -121,6 +140,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Logs the events, publishes a changed active server to every loop, tells observers.
     func apply(_ events: [ModelEvent]) {
         dispatchPrecondition(condition: .onQueue(queue))
+        if cluster != nil { return applyInCluster(events) }
         guard !events.isEmpty else { return }
         for event in events {
             switch event {
@@ -134,7 +154,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
                 publish(failover)
             }
         }
-        for observer in observers { observer(events) }
+        notifyObservers(events, revision: nil)
     }
 
     private func publish(_ event: FailoverEvent) {

@@ -5,6 +5,8 @@ import EventLoop
 struct Route: Sendable, Equatable {
     let server: String
     let address: SocketAddress
+    /// Cluster mode: the store revision that made `server` active, sent as `X-Failover-Epoch`.
+    var epoch: Int64? = nil
 }
 
 /// What happens to sessions on a server that just lost the role.

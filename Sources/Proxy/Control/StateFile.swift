@@ -76,7 +76,7 @@ public final class StateFile: Sendable {
     /// Writes every role's snapshot now, and after every change of the server's roles.
     public func attach(to server: ProxyServer) {
         for snapshot in server.snapshots() { record(snapshot) }
-        server.observeEvents { [self] _, snapshot in record(snapshot) }
+        server.observeEvents { [self] _, snapshot, _ in record(snapshot) }
     }
 
     private static func configuredNames(_ configuration: ProxyConfiguration) -> [String: [String]] {

@@ -21,12 +21,16 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     private(set) var isShuttingDown = false
     /// `mode http` state of this loop (buffers, upstream pool, clients); created on first accept.
     var http: HTTPPlaneState?
+    /// Cluster mode: closed while the member is stale (`on-store-loss stop`).
+    let gate: ClusterGate?
 
     /// Beyond this many held clients a new one is turned away at once: holding is bounded.
     static let maxWaiters = 10_000
 
-    init(loop: EventLoop, config: RoleConfig, tls: RoleTLS, controller: RoleController, accessLog: AccessLog?) {
+    init(loop: EventLoop, config: RoleConfig, tls: RoleTLS, controller: RoleController, accessLog: AccessLog?,
+         gate: ClusterGate? = nil) {
         self.loop = loop
+        self.gate = gate
         self.config = config
         self.tls = tls
         self.controller = controller
@@ -73,10 +77,13 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
 
     // MARK: admission and holding
 
+    /// False while a cluster member is stale with `on-store-loss stop`: nothing is forwarded.
+    var mayForward: Bool { gate?.mayForward ?? true }
+
     /// Calls `resume` with a route to a server not in `tried`, now or once one is published,
     /// or with nil when `hold` runs out first (or the proxy shuts down).
     func admit(tried: Set<String>, _ resume: @escaping (Route?) -> Void) {
-        if isShuttingDown { resume(nil); return }
+        if isShuttingDown || !mayForward { resume(nil); return }
         if let route, !tried.contains(route.server) { resume(route); return }
         guard waiters.count < Self.maxWaiters else { resume(nil); return }
         let waiter = Waiter(tried: tried, resume: resume)
@@ -121,6 +128,15 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     func closeAllSessions() {
         http?.closeAll()
         for session in sessions.values.flatMap(\.values) { session.closeNow() }
+    }
+
+    /// A stale cluster member (`on-store-loss stop`): every session closes, idle keep-alive
+    /// clients included, and held clients are turned away.
+    func dropEverything() {
+        let held = waiters
+        waiters = []
+        for waiter in held { waiter.fire(nil) }
+        closeAllSessions()
     }
 }
 

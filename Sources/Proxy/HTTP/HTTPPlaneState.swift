@@ -57,8 +57,12 @@ final class HTTPPlaneState {  // confined to plane.loop
         if isShuttingDown && clients.isEmpty { ticker?.cancel(); ticker = nil }
     }
 
-    /// The server lost the role: its pooled connections are closed now.
-    func serverLost(_ server: String) { pool.closeAll(server: server) }
+    /// The server lost the role: its pooled connections are closed now, and requests still
+    /// connecting to it are routed again.
+    func serverLost(_ server: String) {
+        pool.closeAll(server: server)
+        for session in Array(clients.values) { session.routeLost(server) }
+    }
 
     /// Shutdown began: idle clients and pooled connections close; busy ones finish first.
     func beginShutdown() {

@@ -36,6 +36,10 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private let peer: SocketAddress
     /// `X-Forwarded-Proto`: "https" on a `tls` listener.
     private let forwardedProto: String
+    /// The server a connect under way goes to.
+    private var connectingTo: String?
+    /// Where `X-Failover-Epoch` goes (or went) in `headOut`; empty until a route set it.
+    private var epochField = 0..<0
     private let peerHost: String
     private var phase: Phase = .awaitingHead
     /// When `deadlineKind` runs out, in `state.now` time; 0: none. Checked by the plane's ticker.
@@ -237,6 +241,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         headOut.removeAll(keepingCapacity: true)
         head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: forwardedProto,
                             connection: requestIsUpgrade ? .upgrade : .keepAlive, into: &headOut)
+        epochField = headOut.count - 2..<headOut.count - 2  // before the head's final CRLF
         inBuf.consume(headLength)
         bytesIn = UInt64(headLength)
         requestFramer = BodyFramer(head.framing)
@@ -275,13 +280,14 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
 
     private func route() {
         // Fast path, same rule as `admit`: no closure to allocate for the usual request.
-        if !plane.isShuttingDown, let route = plane.route, !tried.contains(route.server) { return routed(route) }
+        if !plane.isShuttingDown, plane.mayForward, let route = plane.route, !tried.contains(route.server) { return routed(route) }
         plane.admit(tried: tried) { [weak self] route in self?.routed(route) }
     }
 
     private func routed(_ route: Route?) {
         guard phase == .routing else { return }
         guard let route else { return respondError(503, cause: "no server", retryAfter: 1) }
+        if let epoch = route.epoch { setEpochField(epoch) }
         // A request that could not be resent must not go out on a connection already closed.
         let resendable = method.isIdempotent && requestDone
         if !state.isShuttingDown, let pooled = state.pool.take(server: route.server, verify: !resendable) {
@@ -291,8 +297,16 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         }
     }
 
+    /// Cluster mode: `X-Failover-Epoch` of the route taken, replacing the one of an earlier try.
+    private func setEpochField(_ epoch: Int64) {
+        let field = Array("X-Failover-Epoch: \(epoch)\r\n".utf8)
+        headOut.replaceSubrange(epochField, with: field)
+        epochField = epochField.lowerBound..<epochField.lowerBound + field.count
+    }
+
     private func connect(_ route: Route) {
         phase = .connecting
+        connectingTo = route.server
         connectAttempt = UpstreamConnect.start(to: route.address, tls: plane.upstreamTLS(for: route.server), on: plane.loop,
                                                timeout: plane.config.connectTimeout) { [weak self] result in
             guard let self else {
@@ -303,8 +317,21 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         }
     }
 
+    /// The role left `lost` before this request reached it (a move's first step, or a
+    /// failure): a connect still under way there is given up and the request routed again,
+    /// so it waits for the new server instead of reaching the old one late.
+    func routeLost(_ lost: String) {
+        guard phase == .connecting, connectingTo == lost else { return }
+        let attempt = connectAttempt
+        connectAttempt = nil
+        phase = .routing
+        attempt?.cancel()
+        route()
+    }
+
     private func connected(_ result: Result<any ByteStream, UpstreamConnectError>, _ route: Route) {
         connectAttempt = nil
+        connectingTo = nil
         guard phase == .connecting else {
             if case .success(let stream) = result { stream.close() }
             return
