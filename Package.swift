@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Admin",
             dependencies: [
-                "Proxy", "EventLoop", "HTTP1", "FailoverModel", "ProxyConfig",
+                "Proxy", "EventLoop", "HTTP1", "FailoverModel", "ProxyConfig", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "FailoverModel"]),
         // Helpers shared by the test targets: blocking peers, promises, a throwaway PKI.
-        .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["EventLoop", "Cluster"], path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         // EtcdClient: its JSON, and calls against a real three-member etcd the tests start.

@@ -18,6 +18,8 @@ public final class AdminMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
     /// Gauges set at scrape time, by series key, so servers removed since are unregistered.
     private let serverGauges = Mutex<[String: Prometheus.Gauge]>([:])
+    /// The cluster's counters as last exported: each scrape adds what grew since.
+    private let clusterExported = Mutex(ClusterCounters.Values())
 
     static let checkBuckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500].map { .milliseconds($0) }
 
@@ -36,6 +38,22 @@ public final class AdminMetrics: Sendable {
                                                  helpText: "Health checks by result (pass, fail)") }
         static var roleActive: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "role_has_active", unitName: "",
                                                      helpText: "1 when a server hosts the role, else 0") }
+        static var clusterLeader: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_leader", unitName: "",
+                                                        helpText: "1 while this member leads the cluster, else 0") }
+        static var clusterFresh: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_fresh", unitName: "",
+                                                       helpText: "1 while this member's last etcd round trip is recent enough to act on, else 0") }
+        static var clusterRoundTrips: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_store_round_trips",
+                                                            unitName: "total", helpText: "Successful calls to etcd") }
+        static var clusterRoundTripSeconds: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_store_round_trip",
+                                                                  unitName: "seconds_total", helpText: "Time spent in successful calls to etcd") }
+        static var clusterFailedCalls: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_store_failed_calls",
+                                                             unitName: "total", helpText: "Calls to etcd that failed or timed out") }
+        static var clusterLeaderChanges: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_leader_changes",
+                                                               unitName: "total", helpText: "Changes of the cluster's leader key seen") }
+        static var clusterMalformed: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_malformed_values",
+                                                           unitName: "total", helpText: "Values in etcd that were not understood and ignored") }
+        static var clusterFenced: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_fenced_writes",
+                                                        unitName: "total", helpText: "Leader writes refused because another member holds the leader key") }
         static var openFDs: MetricNameDescriptor { .init(namespace: "process", metricName: "open_fds", unitName: "",
                                                   helpText: "Open file descriptors") }
         static var resident: MetricNameDescriptor { .init(namespace: "process", metricName: "resident_memory", unitName: "bytes",
@@ -57,7 +75,7 @@ public final class AdminMetrics: Sendable {
                 _ = registry.makeCounter(descriptor: Name.failovers, labels: [("role", role), ("reason", reason.rawValue)])
             }
         }
-        proxy.observeEvents { [registry] events, _ in
+        proxy.observeEvents { [registry] events, _, _ in
             for case .failover(let event) in events {
                 registry.makeCounter(descriptor: Name.failovers, labels: [("role", event.role), ("reason", event.reason.rawValue)])
                     .increment()
@@ -76,6 +94,7 @@ public final class AdminMetrics: Sendable {
     func scrape(_ proxy: ProxyServer, _ done: @escaping @Sendable ([UInt8]) -> Void) {
         proxy.roleStatuses { [self] statuses in
             update(statuses)
+            if let counters = proxy.clusterCounters { update(counters) }
             let process = ProcessStats.read()
             if let fds = process.openFileDescriptors { registry.makeGauge(descriptor: Name.openFDs).set(Double(fds)) }
             if let rss = process.residentBytes { registry.makeGauge(descriptor: Name.resident).set(Double(rss)) }
@@ -84,6 +103,25 @@ public final class AdminMetrics: Sendable {
             registry.emit(into: &buffer)
             done(buffer)
         }
+    }
+
+    /// Cluster mode: leadership and freshness as gauges, store calls and oddities as counters.
+    func update(_ counters: ClusterCounters.Values) {
+        registry.makeGauge(descriptor: Name.clusterLeader).set(to: counters.leading ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: Name.clusterFresh).set(to: counters.fresh ? 1.0 : 0.0)
+        let before = clusterExported.withLock { old in
+            defer { old = counters }
+            return old
+        }
+        func add(_ descriptor: MetricNameDescriptor, _ now: Double, _ then: Double) {
+            registry.makeCounter(descriptor: descriptor).increment(by: max(0, now - then))
+        }
+        add(Name.clusterRoundTrips, Double(counters.roundTrips), Double(before.roundTrips))
+        add(Name.clusterRoundTripSeconds, counters.roundTripSeconds, before.roundTripSeconds)
+        add(Name.clusterFailedCalls, Double(counters.failedCalls), Double(before.failedCalls))
+        add(Name.clusterLeaderChanges, Double(counters.leaderChanges), Double(before.leaderChanges))
+        add(Name.clusterMalformed, Double(counters.malformed), Double(before.malformed))
+        add(Name.clusterFenced, Double(counters.fencedWrites), Double(before.fencedWrites))
     }
 
     func update(_ statuses: [RoleStatus]) {

@@ -9,6 +9,7 @@ enum AdminRoute: Equatable {
     case move(role: String, server: String)
     case failback(role: String)
     case activate(role: String)
+    case cluster
 
     init?(segments s: [String]) {
         switch s.count {
@@ -22,6 +23,7 @@ enum AdminRoute: Equatable {
             default: return nil
             }
         default:
+            if s == ["api", "cluster"] { self = .cluster; return }
             guard s[0] == "api", s[1] == "roles" else { return nil }
             switch (s.count, s.dropFirst(2).first, s.count > 3 ? s[3] : nil) {
             case (2, _, _): self = .roles

@@ -42,11 +42,23 @@ final class AdminRouter: Sendable {
             respond(.json(200, JSONBodies.encode(["status": "ok"])))
         case .readyz:
             guard allow(request, [.get], respond) else { return }
-            proxy.roleStatuses { statuses in
-                let waiting = statuses.filter { $0.active == nil }.map(\.name)
-                respond(waiting.isEmpty
-                    ? .json(200, JSONBodies.encode(["status": "ready"]))
-                    : .json(503, JSONBodies.encode(["status": "not ready", "waiting": waiting.joined(separator: ",")])))
+            proxy.clusterStatus { [proxy] cluster in
+                // A stale cluster member with `on-store-loss stop` is not ready, whatever it last knew.
+                if let cluster, !cluster.fresh, cluster.stopsWhenStale {
+                    return respond(.json(503, JSONBodies.encode(["status": "stale", "error": cluster.error ?? "no answer from etcd"])))
+                }
+                proxy.roleStatuses { statuses in
+                    let waiting = statuses.filter { $0.active == nil }.map(\.name)
+                    respond(waiting.isEmpty
+                        ? .json(200, JSONBodies.encode(["status": "ready"]))
+                        : .json(503, JSONBodies.encode(["status": "not ready", "waiting": waiting.joined(separator: ",")])))
+                }
+            }
+        case .cluster:
+            guard allow(request, [.get], respond) else { return }
+            proxy.clusterStatus { status in
+                guard let status else { return respond(.error(404, "not in cluster mode (no cluster block)")) }
+                respond(.json(200, JSONBodies.cluster(status)))
             }
         case .metrics:
             guard allow(request, [.get], respond) else { return }
@@ -148,6 +160,10 @@ final class AdminRouter: Sendable {
         case .unknownRole, .refused(.unknownServer): 404
         case .invalidAddress, .unresolvable, .refused(.invalidServerName), .refused(.positionOutOfRange): 400
         case .refused: 409
+        case .remote(.notFound, _): 404
+        case .remote(.invalid, _): 400
+        case .remote(.conflict, _): 409
+        case .clusterUnavailable: 503
         }
     }
 

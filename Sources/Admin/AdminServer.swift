@@ -34,11 +34,11 @@ public final class AdminServer: Sendable {
         } catch {
             throw AdminError("cannot read token-file '\(configuration.tokenFile ?? "")': \(error.localizedDescription)")
         }
-        let hub = EventHub(historyLimit: eventHistory)
+        let hub = EventHub(historyLimit: eventHistory, idsFromStore: proxy.isClustered)
         router = AdminRouter(proxy: proxy, hub: hub, metrics: metrics, token: token, stateFile: stateFile, logger: logger,
                              streamBacklog: eventStreamBacklog)
         listener = ListenerBox()
-        proxy.observeEvents { events, _ in hub.publish(events) }
+        proxy.observeEvents { events, _, revision in hub.publish(events, revision: revision) }
         metrics.attach(to: proxy)
     }
 

@@ -23,19 +23,33 @@ final class EventHub: Sendable {
 
     private let state = Mutex(State())
     let historyLimit: Int
+    /// Cluster mode: a failover event's id is the store revision that made it, the same on
+    /// every member, so a subscriber can resume on another member; a health event (this
+    /// member's own) carries the id of the last failover event.
+    let idsFromStore: Bool
 
-    init(historyLimit: Int = EventHub.defaultHistoryLimit) {
+    init(historyLimit: Int = EventHub.defaultHistoryLimit, idsFromStore: Bool = false) {
         self.historyLimit = max(1, historyLimit)
+        self.idsFromStore = idsFromStore
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
-    /// Numbers and fans out `events`, in order.
-    func publish(_ events: [ModelEvent]) {
+    /// Numbers and fans out `events`, in order (`revision`: a cluster failover event's).
+    func publish(_ events: [ModelEvent], revision: Int64? = nil) {
         state.withLock { state in
             for event in events {
-                let id = state.nextID
-                state.nextID += 1
+                let id: UInt64
+                if !idsFromStore {
+                    id = state.nextID
+                    state.nextID += 1
+                } else if case .failover = event, let revision, revision > 0 {
+                    guard UInt64(revision) >= state.nextID else { continue }  // already published
+                    id = UInt64(revision)
+                    state.nextID = id + 1
+                } else {
+                    id = state.nextID - 1
+                }
                 let frame = Self.frame(id: id, event: event)
                 if state.history.count < historyLimit {
                     state.history.append((id, frame))

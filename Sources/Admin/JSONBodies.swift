@@ -17,6 +17,8 @@ enum JSONBodies {
 
     static func role(_ status: RoleStatus) -> [UInt8] { encode(RoleDocument(status)) }
 
+    static func cluster(_ status: ClusterStatus) -> [UInt8] { encode(ClusterDocument(status)) }
+
     /// The answer to a mutating call: the events it caused and the role after it.
     static func change(events: [ModelEvent], role: RoleStatus?) -> [UInt8] {
         encode(ChangeDocument(events: events, role: role.map(RoleDocument.init)))
@@ -37,6 +39,7 @@ struct RoleDocument: Encodable {
     let mode: String
     let failback: Bool
     let active: String?
+    let epoch: Int64?
     let servers: [ServerDocument]
 
     init(_ status: RoleStatus) {
@@ -44,10 +47,11 @@ struct RoleDocument: Encodable {
         mode = status.mode.rawValue
         failback = status.failback
         active = status.active
+        epoch = status.epoch
         servers = status.servers.map(ServerDocument.init)
     }
 
-    enum CodingKeys: String, CodingKey { case name, mode, failback, active, servers }
+    enum CodingKeys: String, CodingKey { case name, mode, failback, active, epoch, servers }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -55,6 +59,7 @@ struct RoleDocument: Encodable {
         try c.encode(mode, forKey: .mode)
         try c.encode(failback, forKey: .failback)
         try c.encode(active, forKey: .active)  // null when no server hosts the role
+        try c.encodeIfPresent(epoch, forKey: .epoch)  // cluster mode only
         try c.encode(servers, forKey: .servers)
     }
 }

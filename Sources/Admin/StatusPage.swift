@@ -85,6 +85,7 @@ enum StatusPage {
   <input id="token" type="password" placeholder="admin token (if required)" autocomplete="off">
 </header>
 <main>
+  <section id="cluster" class="role" hidden></section>
   <div id="roles"></div>
   <section id="events"><h3>Recent events</h3><ol id="event-list"><li class="empty">No events yet.</li></ol></section>
 </main>
@@ -162,13 +163,33 @@ function render(roles) {
   }));
 }
 
-let fetching = false, again = false;
+// Cluster mode: the members, which one leads, and whether each is fresh (404 without a cluster).
+function renderCluster(c) {
+  const box = document.getElementById("cluster");
+  box.hidden = false;
+  const rows = c.members.map(m => el("tr", {},
+    el("td", {}, m.leader ? "★ " : "", m.node, m.node === c.node ? " (this member)" : ""),
+    el("td", {}, m.advertise || "—"),
+    el("td", {}, el("span", { class: "state " + (m.fresh ? "up" : "down") }, m.fresh ? "fresh" : "behind")),
+    el("td", {}, String(m.acked))));
+  box.replaceChildren(
+    el("h2", {}, "cluster " + c.name + " — leader: " + (c.leader || "none") + " — this member is " + (c.fresh ? "fresh" : "STALE")),
+    el("p", {}, "etcd: " + (c.store.connected || "no endpoint answers") + (c.store.error ? " — " + c.store.error : "") + " — revision " + c.revision),
+    el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "member"), el("th", {}, "admin address"),
+      el("th", {}, "state"), el("th", {}, "acknowledged revision"))), el("tbody", {}, ...rows)));
+}
+
+let fetching = false, again = false, clustered = true;
 async function refresh() {
   if (fetching) { again = true; return; }
   fetching = true;
   try {
     const r = await fetch("/api/roles", { cache: "no-store" });
     if (r.ok) render((await r.json()).roles);
+    if (clustered) {
+      const c = await fetch("/api/cluster", { cache: "no-store" });
+      if (c.ok) renderCluster(await c.json()); else if (c.status === 404) clustered = false;
+    }
   } catch (e) { /* the event stream shows the connection state */ }
   fetching = false;
   if (again) { again = false; refresh(); }
