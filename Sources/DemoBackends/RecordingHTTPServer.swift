@@ -28,6 +28,9 @@ public final class RecordingHTTPServer: Sendable {
         public let bodyChecksum: UInt64
         /// Which accepted connection it came on (1-based, in accept order).
         public let connection: Int
+        /// When its head arrived (for a connection's first request, when the connection was
+        /// accepted), on the clock every server of the process shares.
+        public let receivedAt: ContinuousClock.Instant
 
         public func header(_ name: String) -> [String] {
             head.split(separator: "\r\n").dropFirst().compactMap { line in
@@ -88,6 +91,7 @@ public final class RecordingHTTPServer: Sendable {
     private func acceptLoop(_ listener: Int32) {
         while true {
             let fd = accept(listener, nil, nil)
+            let acceptedAt = ContinuousClock.now
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return
@@ -100,7 +104,7 @@ public final class RecordingHTTPServer: Sendable {
             }
             guard let id else { close(fd); return }
             let thread = Thread { [self] in
-                serve(fd, connection: id)
+                serve(fd, connection: id, acceptedAt: acceptedAt)
                 state.withLock { _ = $0.open.remove(fd); _ = $0.openData.remove(id) }
                 close(fd)
             }
@@ -109,9 +113,14 @@ public final class RecordingHTTPServer: Sendable {
         }
     }
 
-    private func serve(_ fd: Int32, connection: Int) {
+    private func serve(_ fd: Int32, connection: Int, acceptedAt: ContinuousClock.Instant) {
+        var first = true
         var reader = RawReader(fd: fd)
         while let head = reader.readHead() {
+            // The first request of a connection counts from the accept: the thread started
+            // for it afterwards is this server's own delay, not the sender's.
+            let receivedAt = first ? acceptedAt : ContinuousClock.now
+            first = false
             let lines = head.split(separator: "\r\n")
             let parts = lines.first?.split(separator: " ") ?? []
             guard parts.count == 3 else { return }
@@ -133,7 +142,8 @@ public final class RecordingHTTPServer: Sendable {
             }
             guard let body = reader.readBody(fields: fields) else { return }
             let request = Request(head: head, method: method, target: target, rawBody: body.raw,
-                                  bodyLength: body.checksum.count, bodyChecksum: body.checksum.digest, connection: connection)
+                                  bodyLength: body.checksum.count, bodyChecksum: body.checksum.digest, connection: connection,
+                                  receivedAt: receivedAt)
             state.withLock { $0.requests.append(request); $0.openData.insert(connection) }
             let close = field("connection")?.lowercased().contains("close") == true
             if field("upgrade") != nil {
