@@ -4,9 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# `dpkg -s` also succeeds for a removed-but-not-purged package (config files left), so a
+# package counts as present only when dpkg reports its status as `installed`.
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = "installed" ]; }
+
+# etcd-server: the `etcd` binary the cluster tests run.
 need=()
-for pkg in libssl-dev zlib1g-dev pkg-config curl python3 openssl; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+for pkg in libssl-dev zlib1g-dev pkg-config curl python3 openssl etcd-server; do
+  installed "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing missing system packages: ${need[*]}"
