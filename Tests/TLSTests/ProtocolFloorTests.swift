@@ -13,6 +13,9 @@ import Testing
         let rsa: Bool
         let flags: [String]
         let accepted: Bool
+        /// What OpenSSL says when the product refuses: the version floor and the suite
+        /// list each refuse TLS 1.1 on their own, so the reason tells which one did.
+        var refusal = ""
     }
 
     static let offers: [Offer] = [
@@ -21,14 +24,19 @@ import Testing
               flags: ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0"], accepted: true),
         Offer(description: "TLS 1.2 ECDHE-RSA AES-GCM", rsa: true,
               flags: ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"], accepted: true),
-        Offer(description: "TLS 1.1", rsa: false, flags: ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], accepted: false),
-        Offer(description: "TLS 1.0", rsa: true, flags: ["-tls1", "-cipher", "ALL:@SECLEVEL=0"], accepted: false),
+        Offer(description: "TLS 1.1", rsa: false, flags: ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], accepted: false,
+              refusal: "unsupported protocol"),
+        Offer(description: "TLS 1.0", rsa: true, flags: ["-tls1", "-cipher", "ALL:@SECLEVEL=0"], accepted: false,
+              refusal: "unsupported protocol"),
         Offer(description: "TLS 1.2 ECDHE without AEAD (CBC)", rsa: false,
-              flags: ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"], accepted: false),
+              flags: ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"], accepted: false,
+              refusal: "no shared cipher"),
         Offer(description: "TLS 1.2 RSA key exchange without AEAD", rsa: true,
-              flags: ["-tls1_2", "-cipher", "AES128-SHA:@SECLEVEL=0"], accepted: false),
+              flags: ["-tls1_2", "-cipher", "AES128-SHA:@SECLEVEL=0"], accepted: false,
+              refusal: "no shared cipher"),
         Offer(description: "TLS 1.2 RSA key exchange with AEAD", rsa: true,
-              flags: ["-tls1_2", "-cipher", "AES128-GCM-SHA256:@SECLEVEL=0"], accepted: false),
+              flags: ["-tls1_2", "-cipher", "AES128-GCM-SHA256:@SECLEVEL=0"], accepted: false,
+              refusal: "no shared cipher"),
     ]
 
     @Test(arguments: offers)
@@ -50,7 +58,9 @@ import Testing
         } else {
             #expect(result.status != 0, "\(offer): \(result.output)")
             #expect(proxy.handshakes.count == 0, "\(offer) was accepted: \(proxy.handshakes.all)")
-            #expect(proxy.handshakeFailures.all.first?.kind == .handshakeFailed)
+            let failure = proxy.handshakeFailures.all.first
+            #expect(failure?.kind == .handshakeFailed)
+            #expect(failure?.message.contains(offer.refusal) == true, "\(offer): \(failure?.message ?? "no failure")")
         }
     }
 }
