@@ -1,5 +1,6 @@
 import DemoBackends
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ import Glibc
         #expect(proxy.waitForLog("to=slow"))
         let client = try TestClient(port: port)
         try client.send("work\n")
-        usleep(200_000)  // the request is with the server now
+        #expect(eventually { slow.requests == 1 })  // the request is with the server now
         proxy.process.signal(SIGTERM)
         #expect(proxy.waitForLog("msg=\"shutting down\""))
         // New connections are refused once the listener is closed.
@@ -96,6 +97,9 @@ import Glibc
 final class SlowReplyServer: @unchecked Sendable {
     let port: UInt16
     private let listenFD: Int32
+    private let received = Mutex(0)
+    /// Requests (lines) received so far.
+    var requests: Int { received.withLock { $0 } }
 
     init(delay: TimeInterval) throws {
         let (fd, bound) = try BlockingSocket.listen(port: 0)
@@ -109,6 +113,7 @@ final class SlowReplyServer: @unchecked Sendable {
                     var byte: UInt8 = 0
                     while recv(conn, &byte, 1, 0) == 1 {
                         if byte == 10 {
+                            self.received.withLock { $0 += 1 }
                             Thread.sleep(forTimeInterval: delay)
                             _ = "done\n".withCString { send(conn, $0, 5, Int32(MSG_NOSIGNAL)) }
                             break
