@@ -219,6 +219,8 @@ final class EventStreamClient {
     private(set) var events: [Event] = []
     private(set) var comments: [String] = []
     private(set) var responseHead = ""
+    /// Bytes of the event frames parsed so far (what the server sent after the head).
+    private(set) var frameBytes = 0
 
     init(port: UInt16, lastEventID: UInt64? = nil, path: String = "/events") throws {
         socket = try ClientSocket(port: port, receiveTimeout: 0.2)
@@ -254,6 +256,7 @@ final class EventStreamClient {
         guard !responseHead.isEmpty else { return }
         while let end = buffer.range(of: "\n\n") {
             let frame = buffer[..<end.lowerBound]
+            frameBytes += frame.utf8.count + 2
             buffer = String(buffer[end.upperBound...])
             var id: UInt64?
             var type = "message"
