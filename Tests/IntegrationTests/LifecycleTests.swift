@@ -23,7 +23,9 @@ import Glibc
         """
     }
 
-    @Test func sigtermLetsAnInFlightSlowResponseFinishRefusesNewConnectionsAndExitsZero() throws {
+    /// SIGTERM and SIGINT (Ctrl-C) alike.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func stopSignalLetsAnInFlightSlowResponseFinishRefusesNewConnectionsAndExitsZero(_ stop: Int32) throws {
         let slow = try SlowReplyServer(delay: 1.0)
         defer { slow.stop() }
         let proxy = try RunningProxy(config: Self.config(servers: [("slow", slow.port)]))
@@ -32,8 +34,9 @@ import Glibc
         let client = try TestClient(port: port)
         try client.send("work\n")
         #expect(eventually { slow.requests == 1 })  // the request is with the server now
-        proxy.process.signal(SIGTERM)
+        proxy.process.signal(stop)
         #expect(proxy.waitForLog("msg=\"shutting down\""))
+        #expect(proxy.process.stderr.contains("signal=\(stop == SIGTERM ? "SIGTERM" : "SIGINT")"))
         // New connections are refused once the listener is closed.
         #expect(eventually(timeout: 5) { (try? TestClient(port: port, timeoutSeconds: 1)) == nil })
         #expect(client.readLine() == "done")  // the in-flight reply still arrives
