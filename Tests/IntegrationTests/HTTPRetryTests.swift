@@ -9,8 +9,8 @@ import Testing
         let fixture = try HTTPProxyFixture(servers: ["primary", "secondary"]) { $0.hold = .milliseconds(500) }
         defer { fixture.stop() }
         let client = try fixture.client(timeoutSeconds: 10)
-        let response = try #require(client.get("/hangup"))
-        #expect([502, 503].contains(response.status), "\(response.head)")
+        let response = client.get("/hangup")  // not #require: the counts below say why when it is nil
+        #expect(response.map { [502, 503].contains($0.status) } == true, "\(response?.head ?? "no response")")
         #expect(fixture.requests("primary").map(\.target) == ["/hangup"])
         #expect(fixture.requests("secondary").map(\.target) == ["/hangup"])
         #expect(client.readUntilClosed() == .closedByPeer(after: []))
