@@ -1,3 +1,4 @@
+import class TestSupport.Promise
 import DemoBackends
 import Foundation
 import Proxy
@@ -10,12 +11,12 @@ import Glibc
 /// Reload (what SIGHUP runs), in process: servers, listeners and roles removed or changed
 /// in place, and a reload that cannot bind changes nothing.
 @Suite(.serialized) struct ReloadTests {
-    static func role(_ name: String, listen: [String] = ["127.0.0.1:0"], servers: [(String, UInt16)]) -> String {
+    static func role(_ name: String, listen: [String] = ["127.0.0.1:0"], servers: [(String, UInt16)], hold: String = "1s") -> String {
         """
         role \(name) {
         \(listen.map { "    listen \($0);" }.joined(separator: "\n"))
             mode tcp;
-            hold 1s;
+            hold \(hold);
             health { interval 200ms; timeout 300ms; rise 1; fall 1; }
         \(servers.map { "    server \($0.0) 127.0.0.1:\($0.1);" }.joined(separator: "\n"))
         }
@@ -112,5 +113,38 @@ import Glibc
         #expect(proxy.active("r") == "primary")  // the primary was not removed
         #expect(Self.greeting(port) == "primary")
         #expect(proxy.proxy.boundAddresses(role: "r").count == 1)
+    }
+
+    /// Runtime changes (admin API) survive a reload that does not touch them; what the file
+    /// changed is taken from the file.
+    @Test func orderAndFailbackComeFromTheFileOnlyWhereItChangedThem() throws {
+        let servers = try Self.tcpServers(["a", "b", "c"])
+        defer { for s in servers { s.stop() } }
+        let listed = { (names: [String]) in names.map { n in (n, servers.first { $0.name == n }!.port) } }
+        let proxy = try ConfiguredProxy(Self.role("r", servers: listed(["a", "b", "c"])))
+        defer { proxy.stop() }
+        #expect(proxy.waitForActive("r", "a"))
+        func perform(_ operation: RoleOperation) -> Bool {
+            let done = Promise<Bool>()
+            proxy.proxy.perform(operation, role: "r") { result, _ in done.fulfill((try? result.get()) != nil) }
+            return done.wait() == true
+        }
+        func state() -> (order: [String], failback: Bool)? {
+            proxy.proxy.snapshots().first { $0.name == "r" }.map { ($0.servers.map(\.name), $0.failback) }
+        }
+        #expect(perform(.move(server: "c", position: 0)))
+        #expect(perform(.setFailback(true)))
+        #expect(proxy.waitForActive("r", "c"))
+
+        // An unrelated edit: the runtime order and failback stay.
+        _ = try proxy.proxy.reload(Self.configuration(Self.role("r", servers: listed(["a", "b", "c"]), hold: "2s")))
+        #expect(state()?.order == ["c", "a", "b"])
+        #expect(state()?.failback == true)
+
+        // The file changes the order (not failback): its order, the runtime failback.
+        _ = try proxy.proxy.reload(Self.configuration(Self.role("r", servers: listed(["b", "a", "c"]), hold: "2s")))
+        #expect(state()?.order == ["b", "a", "c"])
+        #expect(state()?.failback == true)
+        #expect(proxy.waitForActive("r", "b"))  // failback on: the new top server
     }
 }
