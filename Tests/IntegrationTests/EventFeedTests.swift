@@ -76,6 +76,26 @@ import Testing
         #expect(h.logs.all.contains { $0.contains("from=secondary") && $0.contains("to=primary") && $0.contains("reason=failback") })
     }
 
+    /// The feed's `retry:` sets the reconnect delay. An hour here: the feed restarts and no
+    /// subscriber comes while ten more health checks run (without `retry:` the proxy is back
+    /// within a few hundred milliseconds, see the test below).
+    @Test func theFeedsRetryFieldDelaysTheReconnect() throws {
+        let feed = try FeedServer()
+        let h = try ProxyHarness(separateHealth: true, directives: "events http://127.0.0.1:\(feed.port)/events;",
+                                 health: "interval 200ms; timeout 300ms; rise 1; fall 1;")
+        #expect(h.waitForActive("primary"))
+        #expect(eventually { feed.subscriberCount == 1 })
+        feed.broadcast("retry: 3600000\n\n")
+        feed.sendFailover(role: "test", to: "secondary", id: 1)  // applied: the retry line before it was read
+        #expect(h.waitForActive("secondary"))
+        feed.stop()
+        try feed.start()  // same port
+        let checks = h.health("primary").healthChecks
+        #expect(eventually { h.health("primary").healthChecks >= checks + 10 })
+        #expect(feed.subscriberCount == 0)
+        #expect(feed.requestHeads.count == 1)
+    }
+
     @Test func reconnectsWithLastEventIDAfterTheFeedRestarts() throws {
         let feed = try FeedServer()
         let h = try ProxyHarness(directives: "events http://127.0.0.1:\(feed.port)/events;", health: Self.slowHealth)
