@@ -14,7 +14,7 @@ import Synchronization
 /// `/upload` reads the body (Content-Length or chunked, honouring `Expect: 100-continue`)
 /// and answers `LENGTH CHECKSUM` of the body bytes (chunk framing excluded);
 /// `/slow/MS` answers after MS milliseconds; `/close-after` answers keep-alive, then closes; `/garbage` answers bytes that are not HTTP;
-/// `/silent` never answers; an `Upgrade` request gets 101 and then every byte echoed.
+/// `/silent` never answers; `/hangup` closes without answering; an `Upgrade` request gets 101 and then every byte echoed.
 /// Anything else: `served by NAME`.
 public final class RecordingHTTPServer: Sendable {
     public struct Request: Sendable {
@@ -172,6 +172,7 @@ public final class RecordingHTTPServer: Sendable {
             usleep(UInt32(Int(path.count > 1 ? path[1] : "100") ?? 100) * 1000)
             return plain("served by \(name)\n")
         case "garbage": _ = BlockingSocket.writeAll(fd, Array("NOT HTTP AT ALL\r\n\r\n".utf8)); return false
+        case "hangup": return false
         case "silent":
             var scratch = [UInt8](repeating: 0, count: 1024)
             while scratch.withUnsafeMutableBytes({ BlockingSocket.readSome(fd, into: $0) }) != nil {}

@@ -19,7 +19,7 @@ final class AdminHarness: @unchecked Sendable {  // set up in init, then read-on
     private let ownsBackends: Bool
 
     init(servers: [String] = ["primary", "secondary"], failback: Bool = false, token: String? = nil,
-         statePath: String? = nil, reuse backends: [DemoServer]? = nil, eventStreamBacklog: Int = 256 * 1024) throws {
+         statePath: String? = nil, reuse backends: [DemoServer]? = nil, eventStreamBacklog: Int? = nil) throws {
         if let backends {
             self.backends = backends
             ownsBackends = false
@@ -50,8 +50,14 @@ final class AdminHarness: @unchecked Sendable {  // set up in init, then read-on
         proxy = try ProxyServer(configuration: saved?.effectiveConfiguration(configuration) ?? configuration,
                                 logger: logger, snapshots: saved?.snapshots ?? [:])
         stateFile?.attach(to: proxy)
-        admin = try AdminServer(configuration: configuration.admin!, proxy: proxy, stateFile: stateFile, logger: logger,
-                                eventStreamBacklog: eventStreamBacklog)
+        // nil: the admin server's own default, so tests of that default test the product's value.
+        let (adminConfig, proxy, stateFile) = (configuration.admin!, self.proxy, self.stateFile)
+        if let eventStreamBacklog {
+            admin = try AdminServer(configuration: adminConfig, proxy: proxy, stateFile: stateFile, logger: logger,
+                                    eventStreamBacklog: eventStreamBacklog)
+        } else {
+            admin = try AdminServer(configuration: adminConfig, proxy: proxy, stateFile: stateFile, logger: logger)
+        }
         try admin.start()
         try proxy.start()
         if let tokenFile { try? FileManager.default.removeItem(atPath: tokenFile) }
@@ -112,9 +118,13 @@ struct TestError: Error, CustomStringConvertible {
 struct ClientSocket {
     let fd: Int32
 
-    init(port: UInt16, receiveTimeout: Double = 5) throws {
+    /// `receiveBuffer` is set before connecting, so the window the peer sees stays that small.
+    init(port: UInt16, receiveTimeout: Double = 5, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket failed") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -219,6 +229,8 @@ final class EventStreamClient {
     private(set) var events: [Event] = []
     private(set) var comments: [String] = []
     private(set) var responseHead = ""
+    /// Bytes of the event frames parsed so far (what the server sent after the head).
+    private(set) var frameBytes = 0
 
     init(port: UInt16, lastEventID: UInt64? = nil, path: String = "/events") throws {
         socket = try ClientSocket(port: port, receiveTimeout: 0.2)
@@ -254,6 +266,7 @@ final class EventStreamClient {
         guard !responseHead.isEmpty else { return }
         while let end = buffer.range(of: "\n\n") {
             let frame = buffer[..<end.lowerBound]
+            frameBytes += frame.utf8.count + 2
             buffer = String(buffer[end.upperBound...])
             var id: UInt64?
             var type = "message"

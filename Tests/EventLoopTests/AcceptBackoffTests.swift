@@ -28,9 +28,8 @@ final class FlakyAccept: @unchecked Sendable {  // guarded by `lock`
 
 extension IOTests {
     private func listener(_ flaky: FlakyAccept, backoff: Duration, errors: Collected<SyscallError>,
-                          accepted: Collected<SocketAddress>) throws -> Listener {
-        let loop = EventLoop(index: 0)
-        return try Listener(
+                          accepted: Collected<SocketAddress>, on loop: EventLoop = EventLoop(index: 0)) throws -> Listener {
+        try Listener(
             address: SocketAddress(host: "127.0.0.1", port: 0)!, loops: [loop], backlog: 16, backoff: backoff,
             onAcceptError: { errors.append($0) },
             acceptCall: { (fd) throws(SyscallError) in try flaky.accept(fd) },
@@ -43,10 +42,17 @@ extension IOTests {
     @Test func emfileSuspendsAcceptingInsteadOfSpinning() throws {
         let flaky = FlakyAccept(failures: .max)
         let errors = Collected<SyscallError>(), accepted = Collected<SocketAddress>()
-        let listener = try listener(flaky, backoff: .seconds(3600), errors: errors, accepted: accepted)
+        let loop = EventLoop(index: 0)
+        let listener = try listener(flaky, backoff: .seconds(3600), errors: errors, accepted: accepted, on: loop)
         let client = try #require(BlockingPeer.connect(port: listener.port))
         #expect(eventually { errors.count == 1 })
-        usleep(100_000)  // a spinning source would call accept thousands of times meanwhile
+        // Barrier: 50 turns of the listener's loop, where a spinning source would call
+        // accept again on every turn (the connection is still pending).
+        for _ in 0..<50 {
+            let turn = Promise<Void>()
+            loop.execute { turn.fulfill(()) }
+            #expect(turn.wait() != nil)
+        }
         #expect(flaky.callCount == 1)
         #expect(errors.all.first?.errno == .tooManyOpenFiles)
         #expect(accepted.count == 0)

@@ -5,7 +5,8 @@ import Testing
 
 /// A role following an authoritative failover feed (`events URL`) served by the test.
 @Suite(.serialized) struct EventFeedTests {
-    /// Health checks every 5 s: any move seen sooner than that came from the feed.
+    /// Health checks every 5 s, so the feed's event moves the role, which its id on the
+    /// "role moved" line proves.
     static let slowHealth = "interval 5s; timeout 500ms; rise 1; fall 1;"
 
     @Test func aMoveByEventIsFollowedWithoutWaitingForAHealthCheck() throws {
@@ -15,11 +16,11 @@ import Testing
         #expect(eventually { feed.subscriberCount == 1 })
         #expect(h.logs.all.contains { $0.contains("event feed connected") })
         let checksBefore = h.backend("secondary").served  // tcp demo: every connection, checks included
-        feed.sendFailover(role: "test", to: "secondary", id: 1)
-        #expect(h.waitForActive("secondary", timeout: 4))
+        feed.sendFailover(role: "test", to: "secondary", id: 7)
+        #expect(h.waitForActive("secondary"))
         #expect(h.backend("secondary").served == checksBefore)  // no health check was needed for the move
         #expect(try h.greeting() == "secondary")
-        #expect(h.logs.all.contains { $0.contains("from=primary") && $0.contains("to=secondary") && $0.contains("reason=event") })
+        #expect(h.logs.all.contains { $0.contains("from=primary") && $0.contains("to=secondary") && $0.contains("reason=event") && $0.contains("event_id=7") })
     }
 
     @Test func anEventNamingADownServerIsIgnored() throws {
@@ -46,7 +47,10 @@ import Testing
         feed.broadcast("garbage without a colon\n\u{1}\u{2}binary: \u{7f}\n\n")
         feed.broadcast("data: " + String(repeating: "x", count: 200_000) + "\n\n")  // oversized line
         feed.sendFailover(role: "test", to: "secondary", id: 3)
-        #expect(h.waitForActive("secondary", timeout: 4))
+        #expect(h.waitForActive("secondary"))
+        // Moved by event 3, the only valid one: none of the others moved it.
+        #expect(h.logs.all.filter { $0.contains("role moved") && $0.contains("reason=event") }.count == 1)
+        #expect(h.logs.all.contains { $0.contains("role moved") && $0.contains("to=secondary") && $0.contains("event_id=3") })
         #expect(h.logs.all.contains { $0.contains("unknown server") && $0.contains("nosuchserver") })
         #expect(h.logs.all.contains { $0.contains("malformed failover event ignored") })
     }
@@ -61,13 +65,35 @@ import Testing
         // The feed moves the role down the list; while it is the authority, failback waits.
         feed.sendFailover(role: "test", to: "secondary", id: 1)
         #expect(h.waitForActive("secondary"))
-        usleep(900_000)  // three health intervals with the primary up
+        // Three more passing checks of the primary: failback would have run by then.
+        let checks = h.health("primary").healthChecks
+        #expect(eventually { h.health("primary").healthChecks >= checks + 3 })
         #expect(h.active == "secondary")
         // The feed goes away: after one interval the proxy decides alone, and fails back.
         feed.stop()
         #expect(eventually { h.logs.all.contains { $0.contains("decides with its own model") } })
         #expect(h.waitForActive("primary"))
         #expect(h.logs.all.contains { $0.contains("from=secondary") && $0.contains("to=primary") && $0.contains("reason=failback") })
+    }
+
+    /// The feed's `retry:` sets the reconnect delay. An hour here: the feed restarts and no
+    /// subscriber comes while ten more health checks run (without `retry:` the proxy is back
+    /// within a few hundred milliseconds, see the test below).
+    @Test func theFeedsRetryFieldDelaysTheReconnect() throws {
+        let feed = try FeedServer()
+        let h = try ProxyHarness(separateHealth: true, directives: "events http://127.0.0.1:\(feed.port)/events;",
+                                 health: "interval 200ms; timeout 300ms; rise 1; fall 1;")
+        #expect(h.waitForActive("primary"))
+        #expect(eventually { feed.subscriberCount == 1 })
+        feed.broadcast("retry: 3600000\n\n")
+        feed.sendFailover(role: "test", to: "secondary", id: 1)  // applied: the retry line before it was read
+        #expect(h.waitForActive("secondary"))
+        feed.stop()
+        try feed.start()  // same port
+        let checks = h.health("primary").healthChecks
+        #expect(eventually { h.health("primary").healthChecks >= checks + 10 })
+        #expect(feed.subscriberCount == 0)
+        #expect(feed.requestHeads.count == 1)
     }
 
     @Test func reconnectsWithLastEventIDAfterTheFeedRestarts() throws {
@@ -111,8 +137,9 @@ import Testing
         #expect(h.waitForActive("primary"))
         #expect(eventually { feed.subscriberCount == 1 })
         #expect(eventually { h.logs.all.contains { $0.contains("event feed connected") } })
-        feed.sendFailover(role: "test", to: "secondary", id: 1)
-        #expect(h.waitForActive("secondary", timeout: 4))
+        feed.sendFailover(role: "test", to: "secondary", id: 5)
+        #expect(h.waitForActive("secondary"))
+        #expect(h.logs.all.contains { $0.contains("role moved") && $0.contains("to=secondary") && $0.contains("event_id=5") })
 
         let untrusting = try ProxyHarness(directives: "events \(url); tls-ca \(certs.otherCACertificate);", health: EventFeedTests.slowHealth)
         #expect(eventually { untrusting.logs.all.contains { $0.contains("event feed lost") && $0.contains("tls") } })

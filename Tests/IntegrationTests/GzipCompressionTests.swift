@@ -75,6 +75,7 @@ import Testing
         try withProxy { port in
             let cases: [(String, [String], Int)] = [
                 ("/text/100000", [], 100000),                                  // no Accept-Encoding
+                ("/close/100000", [], 100000),                                 // no Accept-Encoding, delimited by close
                 ("/text/100000", ["Accept-Encoding: gzip;q=0"], 100000),       // q=0
                 ("/encoded/100000", ["Accept-Encoding: gzip"], 100000),        // already encoded
                 ("/png/100000", ["Accept-Encoding: gzip"], 100000),            // not a compressible type

@@ -99,7 +99,7 @@ import Testing
             #expect(String(decoding: echoed, as: UTF8.self) == message)
         }
         client.shutdownWrite()
-        #expect(client.readSome() == nil)  // the backend's FIN came through the tunnel
+        #expect(client.readUntilClosed() == .closedByPeer(after: []))  // the backend's FIN came through the tunnel
     }
 
     @Test func forwardedHeadersAreAddedAndHopByHopRemoved() throws {
@@ -174,7 +174,7 @@ import Testing
         let response = try #require(client.readResponse())
         #expect(response.status == 200)
         #expect(response.header("connection") == ["close"])
-        #expect(client.readsEOF())
+        #expect(client.readUntilClosed() == .closedByPeer(after: []))
         #expect(fixture.requests().last?.head.hasPrefix("GET /old HTTP/1.0\r\n") == true)
     }
 

@@ -84,6 +84,30 @@ struct TestResponse {
     }
 }
 
+/// How a read that waits for the peer to close ended.
+enum ReadEnd: Equatable, CustomStringConvertible {
+    /// EOF or connection reset, after these bytes.
+    case closedByPeer(after: [UInt8])
+    /// The receive timeout passed with the connection still open.
+    case timedOut
+    case failed(errno: Int32)
+
+    /// From a `recv` that returned `n <= 0` and the `errno` it left.
+    init(recvResult n: Int, errno: Int32) {
+        if n == 0 || errno == ECONNRESET { self = .closedByPeer(after: []) }
+        else if errno == EAGAIN || errno == EWOULDBLOCK { self = .timedOut }
+        else { self = .failed(errno: errno) }
+    }
+
+    var description: String {
+        switch self {
+        case .closedByPeer(let bytes): "closed by peer after \(bytes.count) bytes \(String(decoding: bytes.prefix(80), as: UTF8.self).debugDescription)"
+        case .timedOut: "timed out (still open)"
+        case .failed(let errno): "recv failed: errno \(errno)"
+        }
+    }
+}
+
 /// A blocking loopback HTTP client on a raw socket: sends exactly the bytes a test gives
 /// it and reads responses (Content-Length, chunked, or until close) with a receive timeout.
 final class HTTPTestClient {
@@ -128,16 +152,25 @@ final class HTTPTestClient {
 
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
-    /// Reads once into `pending`; false on EOF, error or timeout.
+    /// How one read ended when it brought no bytes.
+    private var lastEnd: ReadEnd = .closedByPeer(after: [])
+
+    /// Reads once into `pending`; false on EOF, reset, error or timeout (`lastEnd` says which).
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return false }
-        pending.append(contentsOf: chunk[0..<n])
-        return true
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                pending.append(contentsOf: chunk[0..<n])
+                return true
+            }
+            if n < 0 && errno == EINTR { continue }
+            lastEnd = ReadEnd(recvResult: n, errno: errno)
+            return false
+        }
     }
 
-    /// Reads some bytes (at most `max`), nil on EOF/timeout.
+    /// Reads some bytes (at most `max`), nil on EOF/timeout (a close is asserted with `readUntilClosed`).
     func readSome(max: Int = 65536) -> [UInt8]? {
         if pending.isEmpty && !fill() { return nil }
         let n = min(max, pending.count)
@@ -145,10 +178,15 @@ final class HTTPTestClient {
         return Array(pending[0..<n])
     }
 
-    /// True once the peer has closed (EOF), within the receive timeout.
-    func readsEOF() -> Bool {
-        while fill() {}
-        return true
+    /// Reads until the peer closes (EOF or reset) or the receive timeout passes: a close
+    /// comes back as `.closedByPeer(after:)` with the bytes that came before it, a timeout
+    /// as `.timedOut`, so a test asserting a close fails when the connection stays open.
+    func readUntilClosed() -> ReadEnd {
+        for _ in 0..<100_000 { guard fill() else { break } }
+        let bytes = pending
+        pending = []
+        if case .closedByPeer = lastEnd { return .closedByPeer(after: bytes) }
+        return lastEnd
     }
 
     private func find(_ needle: [UInt8], from: Int = 0) -> Int? {
@@ -213,7 +251,9 @@ final class HTTPTestClient {
                 take(size + 2)
             }
         } else {
-            while fill() {}
+            // Delimited by close: a timeout is not the end of the body.
+            guard case .closedByPeer(after: let rest) = readUntilClosed() else { return nil }
+            pending = rest
             take(pending.count)
         }
         return TestResponse(status: status, head: head, body: body)

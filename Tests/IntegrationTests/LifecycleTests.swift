@@ -1,5 +1,6 @@
 import DemoBackends
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,9 @@ import Glibc
         """
     }
 
-    @Test func sigtermLetsAnInFlightSlowResponseFinishRefusesNewConnectionsAndExitsZero() throws {
+    /// SIGTERM and SIGINT (Ctrl-C) alike.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func stopSignalLetsAnInFlightSlowResponseFinishRefusesNewConnectionsAndExitsZero(_ stop: Int32) throws {
         let slow = try SlowReplyServer(delay: 1.0)
         defer { slow.stop() }
         let proxy = try RunningProxy(config: Self.config(servers: [("slow", slow.port)]))
@@ -30,9 +33,10 @@ import Glibc
         #expect(proxy.waitForLog("to=slow"))
         let client = try TestClient(port: port)
         try client.send("work\n")
-        usleep(200_000)  // the request is with the server now
-        proxy.process.signal(SIGTERM)
+        #expect(eventually { slow.requests == 1 })  // the request is with the server now
+        proxy.process.signal(stop)
         #expect(proxy.waitForLog("msg=\"shutting down\""))
+        #expect(proxy.process.stderr.contains("signal=\(stop == SIGTERM ? "SIGTERM" : "SIGINT")"))
         // New connections are refused once the listener is closed.
         #expect(eventually(timeout: 5) { (try? TestClient(port: port, timeoutSeconds: 1)) == nil })
         #expect(client.readLine() == "done")  // the in-flight reply still arrives
@@ -96,6 +100,9 @@ import Glibc
 final class SlowReplyServer: @unchecked Sendable {
     let port: UInt16
     private let listenFD: Int32
+    private let received = Mutex(0)
+    /// Requests (lines) received so far.
+    var requests: Int { received.withLock { $0 } }
 
     init(delay: TimeInterval) throws {
         let (fd, bound) = try BlockingSocket.listen(port: 0)
@@ -109,6 +116,7 @@ final class SlowReplyServer: @unchecked Sendable {
                     var byte: UInt8 = 0
                     while recv(conn, &byte, 1, 0) == 1 {
                         if byte == 10 {
+                            self.received.withLock { $0 += 1 }
                             Thread.sleep(forTimeInterval: delay)
                             _ = "done\n".withCString { send(conn, $0, 5, Int32(MSG_NOSIGNAL)) }
                             break

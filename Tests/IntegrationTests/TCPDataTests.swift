@@ -45,8 +45,12 @@ import Glibc
     @Test func thousandConcurrentConnectionsAllServedAndEveryFDReleased() throws {
         let h = try ProxyHarness()
         #expect(h.waitForActive("primary"))
-        _ = try h.greeting()
-        usleep(200_000)
+        do {
+            let first = try TestClient(port: h.port)
+            #expect(first.readLine() == "primary")
+            #expect(h.openSessions() == 1)
+        }
+        #expect(eventually { h.openSessions() == 0 })  // that first session has ended (not a sleep)
         h.releasePooledPipes()  // idle pipes kept for reuse are not leaks: count without them
         let before = openFDCount()
         var clients: [TestClient] = []

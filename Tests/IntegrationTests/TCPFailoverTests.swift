@@ -40,9 +40,11 @@ import Testing
         h.health("primary").healthy = false
         #expect(h.waitForActive("secondary"))
         h.health("primary").healthy = true
-        // Give the primary several intervals to come back up; the role must not move.
-        #expect(eventually(timeout: 3) { h.logs.all.contains { $0.contains("server=primary state=up") && !$0.contains("startup") } && h.logs.all.filter { $0.contains("server=primary state=up") }.count >= 2 })
-        usleep(600_000)
+        // The primary is up again (a second "up" line), then three more of its checks pass:
+        // a failback would have happened by then, so the role must still be on the secondary.
+        #expect(eventually { h.logs.all.filter { $0.contains("server=primary state=up") }.count >= 2 })
+        let checks = h.health("primary").healthChecks
+        #expect(eventually { h.health("primary").healthChecks >= checks + 3 })
         #expect(h.active == "secondary")
         #expect(try h.greeting() == "secondary")
     }
@@ -68,28 +70,36 @@ import Testing
         #expect(try h.greeting() == "tertiary")
     }
 
+    /// The servers keep running and only their health checks fail, so a client that was
+    /// not held would reach one at once.
     @Test func allDownClientIsHeldThenServedWhenAServerReturns() throws {
-        let h = try ProxyHarness()
+        let h = try ProxyHarness(separateHealth: true)  // hold 2s, checks every 200 ms
         #expect(h.waitForActive("primary"))
-        h.backend("primary").stop()
-        h.backend("secondary").stop()
+        h.health("primary").healthy = false
+        h.health("secondary").healthy = false
         #expect(h.waitForActive(nil))
-        let client = try TestClient(port: h.port)  // accepted and held (hold 2s)
-        usleep(300_000)
-        try h.backend("secondary").start()
+        let client = try TestClient(port: h.port)  // accepted and held
+        // Two more failed checks of the secondary while the client waits, then it recovers.
+        let checks = h.health("secondary").healthChecks
+        #expect(eventually { h.health("secondary").healthChecks >= checks + 2 })
+        #expect(h.backend("secondary").served == 0)
+        h.health("secondary").healthy = true
         #expect(client.readLine() == "secondary")
+        #expect(h.logs.all.contains { $0.contains("role moved") && $0.contains("from=-") && $0.contains("to=secondary") })
     }
 
     @Test func allDownClientIsClosedWhenNoServerReturnsWithinHold() throws {
-        let h = try ProxyHarness()
+        let h = try ProxyHarness(separateHealth: true)  // hold 2s, checks every 200 ms
         #expect(h.waitForActive("primary"))
-        h.backend("primary").stop()
-        h.backend("secondary").stop()
+        h.health("primary").healthy = false
+        h.health("secondary").healthy = false
         #expect(h.waitForActive(nil))
-        let client = try TestClient(port: h.port, timeoutSeconds: 6)
-        let started = Date()
-        #expect(client.readToEnd() == [])  // closed without a byte
-        #expect(Date().timeIntervalSince(started) < 6)
+        let checks = h.health("primary").healthChecks
+        let client = try TestClient(port: h.port, timeoutSeconds: 10)
+        #expect(client.readToEnd() == [])  // closed without a byte (nil: still open at the timeout)
+        // Held for the hold, not closed at once: several more checks ran meanwhile.
+        #expect(h.health("primary").healthChecks >= checks + 4)
+        #expect(h.backend("primary").served + h.backend("secondary").served == 0)
     }
 
     @Test func longSessionOnFailedServerIsClosedWithOnFailoverClose() throws {

@@ -26,6 +26,8 @@ public struct CertificateFixtures: Sendable {
     public let serverChain: String
     public let wrongName: Pair
     public let untrusted: Pair
+    /// Like `server`, with an RSA key.
+    public let rsaServer: Pair
     public let expired: Pair
     public let otherKey: String
 
@@ -58,8 +60,8 @@ public struct CertificateFixtures: Sendable {
                              "-subj", "/CN=failover-proxy test \(name)", "-days", "3",
                              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
         }
-        func makeLeaf(_ name: String, cn: String, san: String, ca: String) throws {
-            try Self.openssl(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(cn)"])
+        func makeLeaf(_ name: String, cn: String, san: String, ca: String, key: [String] = ec) throws {
+            try Self.openssl(["req"] + key + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(cn)"])
             try "subjectAltName=\(san)\nextendedKeyUsage=serverAuth\n".write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
             try Self.openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
                              "-CAcreateserial", "-days", "3", "-extfile", path("\(name).ext"), "-out", path("\(name).pem")])
@@ -70,6 +72,9 @@ public struct CertificateFixtures: Sendable {
         try makeLeaf("server", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1,IP:::1", ca: "ca")
         try makeLeaf("wrongname", cn: "wrong.example", san: "DNS:wrong.example", ca: "ca")
         try makeLeaf("untrusted", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1", ca: "otherca")
+        // RSA: only an RSA key can offer the suites without ECDHE (RSA key exchange).
+        try makeLeaf("rsaserver", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1", ca: "ca",
+                     key: ["-newkey", "rsa:2048", "-nodes"])
         try Self.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", path("other.key")])
 
         // Expired: `openssl ca` with explicit dates and a minimal database.
@@ -104,6 +109,7 @@ public struct CertificateFixtures: Sendable {
         serverChain = path("server-chain.pem")
         wrongName = Pair(certificate: path("wrongname.pem"), key: path("wrongname.key"))
         untrusted = Pair(certificate: path("untrusted.pem"), key: path("untrusted.key"))
+        rsaServer = Pair(certificate: path("rsaserver.pem"), key: path("rsaserver.key"))
         expired = Pair(certificate: path("expired.pem"), key: path("expired.key"))
         otherKey = path("other.key")
     }

@@ -79,6 +79,7 @@ extension RoleController {
         if events.isEmpty && model.active != to {
             logger.warning("failover event ignored", metadata: ["to": .string(to), "state": .string(server.state.rawValue)])
         }
-        apply(events)
+        // The event's id on the move's log line: which feed event moved the role.
+        apply(events, cause: event.id.map { ["event_id": .string($0)] } ?? [:])
     }
 }

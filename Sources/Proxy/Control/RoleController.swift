@@ -138,7 +138,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     // MARK: outputs
 
     /// Logs the events, publishes a changed active server to every loop, tells observers.
-    func apply(_ events: [ModelEvent]) {
+    /// `cause` goes on the "role moved" line (e.g. the feed event's id).
+    func apply(_ events: [ModelEvent], cause: Logger.Metadata = [:]) {
         dispatchPrecondition(condition: .onQueue(queue))
         if cluster != nil { return applyInCluster(events) }
         guard !events.isEmpty else { return }
@@ -150,7 +151,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
                 logger.notice("role moved", metadata: [
                     "from": .string(failover.from ?? "-"), "to": .string(failover.to ?? "-"),
                     "reason": .string(failover.reason.rawValue),
-                ])
+                ].merging(cause) { own, _ in own })
                 publish(failover)
             }
         }

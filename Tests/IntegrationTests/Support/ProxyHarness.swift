@@ -1,3 +1,4 @@
+import class TestSupport.Promise
 import DemoBackends
 import EventLoop
 import Foundation
@@ -74,6 +75,13 @@ final class ProxyHarness: @unchecked Sendable {  // used from one test at a time
     func greeting(timeoutSeconds: Int = 10) throws -> String? {
         let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
         return client.readLine()
+    }
+
+    /// Sessions open on every loop (nil if the loops did not answer within 5 s).
+    func openSessions() -> Int? {
+        let total = Promise<Int>()
+        proxy.sessionCounts { counts in total.fulfill(counts.values.flatMap(\.values).reduce(0, +)) }
+        return total.wait(seconds: 5)
     }
 
     /// Closes the idle pipes each loop keeps for reuse.
