@@ -57,4 +57,23 @@ import TestSupport
         let untrusted = try EtcdClient(config: untrustedConfig, loop: EventLoop(label: "etcd-test"), callbackQueue: DispatchQueue(label: "cb"))
         #expect(untrusted.readAll("/fp/")?.error?.kind == .unavailable)
     }
+
+    @Test func clientCertificateWhenEtcdAsksForOne() throws {
+        let pki = CertificateFixtures.shared
+        let cluster = try EtcdCluster(clientTLS: (pki.dualUse.certificate, pki.dualUse.key),
+                                      extraArguments: ["--client-cert-auth", "--trusted-ca-file", pki.caCertificate])
+        defer { cluster.stop() }
+        let urls = cluster.clientPorts.map {
+            HTTPURL(scheme: "https", host: "127.0.0.1", port: $0, path: "/", text: "https://127.0.0.1:\($0)")
+        }
+        let anonymous = ClusterConfig(name: "t", node: "n1", etcd: urls, etcdCA: pki.caCertificate)
+        var withCertificate = anonymous
+        withCertificate.etcdCertificate = pki.client.certificate
+        withCertificate.etcdKey = pki.client.key
+        let client = try EtcdClient(config: withCertificate, loop: EventLoop(label: "etcd-test"), callbackQueue: DispatchQueue(label: "cb"))
+        let put = client.put("/fp/k", "v")
+        #expect(put?.value?.succeeded == true, "\(String(describing: put)); see \(cluster.logPath(0))")
+        let refused = try EtcdClient(config: anonymous, loop: EventLoop(label: "etcd-test"), callbackQueue: DispatchQueue(label: "cb"))
+        #expect(refused.readAll("/fp/")?.error?.kind == .unavailable)
+    }
 }

@@ -9,6 +9,8 @@ import Foundation
 /// - `expired`: localhost, signed by `ca`, valid 2020-01-01 to 2020-01-02 (`openssl ca`
 ///   takes explicit dates; OpenSSL 3.0's `req`/`x509` accept no validity in the past).
 /// - `otherKey`: a key that belongs to none of them.
+/// - `client`: a client certificate (clientAuth), signed by `ca`; `dualUse`: localhost for
+///   server and client use, signed by `ca`.
 public struct CertificateFixtures: Sendable {
     public struct Pair: Sendable {
         public let certificate: String
@@ -30,6 +32,11 @@ public struct CertificateFixtures: Sendable {
     public let rsaServer: Pair
     public let expired: Pair
     public let otherKey: String
+    /// A client certificate (clientAuth) signed by `ca`.
+    public let client: Pair
+    /// localhost / 127.0.0.1 for both ends (serverAuth and clientAuth), signed by `ca`: etcd
+    /// with `--client-cert-auth` also presents its server certificate to itself (its gateway).
+    public let dualUse: Pair
 
     /// Generated once per test process.
     public static let shared: CertificateFixtures = {
@@ -60,9 +67,9 @@ public struct CertificateFixtures: Sendable {
                              "-subj", "/CN=failover-proxy test \(name)", "-days", "3",
                              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
         }
-        func makeLeaf(_ name: String, cn: String, san: String, ca: String, key: [String] = ec) throws {
+        func makeLeaf(_ name: String, cn: String, san: String, ca: String, key: [String] = ec, usage: String = "serverAuth") throws {
             try Self.openssl(["req"] + key + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(cn)"])
-            try "subjectAltName=\(san)\nextendedKeyUsage=serverAuth\n".write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
+            try "subjectAltName=\(san)\nextendedKeyUsage=\(usage)\n".write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
             try Self.openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(ca).pem"), "-CAkey", path("\(ca).key"),
                              "-CAcreateserial", "-days", "3", "-extfile", path("\(name).ext"), "-out", path("\(name).pem")])
         }
@@ -75,6 +82,8 @@ public struct CertificateFixtures: Sendable {
         // RSA: only an RSA key can offer the suites without ECDHE (RSA key exchange).
         try makeLeaf("rsaserver", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1", ca: "ca",
                      key: ["-newkey", "rsa:2048", "-nodes"])
+        try makeLeaf("client", cn: "failover-proxy", san: "DNS:failover-proxy", ca: "ca", usage: "clientAuth")
+        try makeLeaf("dualuse", cn: "localhost", san: "DNS:localhost,IP:127.0.0.1", ca: "ca", usage: "serverAuth,clientAuth")
         try Self.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", path("other.key")])
 
         // Expired: `openssl ca` with explicit dates and a minimal database.
@@ -112,6 +121,8 @@ public struct CertificateFixtures: Sendable {
         rsaServer = Pair(certificate: path("rsaserver.pem"), key: path("rsaserver.key"))
         expired = Pair(certificate: path("expired.pem"), key: path("expired.key"))
         otherKey = path("other.key")
+        client = Pair(certificate: path("client.pem"), key: path("client.key"))
+        dualUse = Pair(certificate: path("dualuse.pem"), key: path("dualuse.key"))
     }
 
     /// Runs `openssl` with `arguments`; throws with its output when it fails.
