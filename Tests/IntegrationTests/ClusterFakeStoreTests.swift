@@ -117,7 +117,7 @@ import TestSupport
         #expect(member.logs.all.contains { $0.contains("cluster member stale") })
         // New connections are refused; the idle keep-alive client was closed.
         #expect(eventually(timeout: 10) { (try? HTTPTestClient(port: member.port)) == nil })
-        #expect(idle.readsEOF())
+        #expect(idle.readUntilClosed() == .closedByPeer(after: []))
         member.store.setCutOff(false)
         #expect(eventually(timeout: 10) { member.status?.fresh == true })
         #expect(eventually(timeout: 10) { (try? HTTPTestClient(port: member.port))?.get("/")?.status == 200 })

@@ -1,5 +1,6 @@
 import class TestSupport.Promise
 import DemoBackends
+import FailoverModel
 import Foundation
 import Proxy
 import ProxyConfig
