@@ -3,7 +3,7 @@
 # 127.0.0.1, one HTTP role on three demo servers. proxy-1 runs as `demo` (it also runs the
 # demo servers and reads commands); proxy-2 and proxy-3 run in the background.
 #
-#   scripts/cluster-demo.sh            # Ctrl-C (or `quit`) stops everything it started
+#   scripts/cluster-demo.sh            # Ctrl-C stops everything it started
 #
 # Ports: etcd 23791-23793 (peers 23801-23803); proxies 18080/18180/18280 (role) and
 # 19901/19902/19903 (admin). Needs etcd-server (apt-get install etcd-server).
@@ -74,8 +74,8 @@ proxy-2 and proxy-3 (logs in the work directory). In a second terminal:
   for p in 18080 18180 18280; do curl -s 127.0.0.1:$p/; done     # all three: secondary
   curl -N 127.0.0.1:19903/events                                 # the same ids on every member
 
-Here, type `fail lpr-plugin secondary` (health fails: every member moves), `status`, or
-`quit`. Kill a member (`kill -9` the leader's pid: see `ps`) and watch another lead with
+Here, type `fail lpr-plugin secondary` (its health fails: every member moves), `status`,
+or Ctrl-C to stop everything. Kill a member (`kill -9` the leader's pid: see `ps`) and watch another lead with
 no role moving; the status pages are http://127.0.0.1:19901/ … 19903/.
 HELP
 "$bin" demo --config "$work/proxy-1.conf"

@@ -33,7 +33,9 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
 /// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
 func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?) {
     do {
-        let stateFile = configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }
+        // In a cluster the state lives in etcd (`check` warns about a state-file there).
+        let stateFile = configuration.cluster != nil ? nil
+            : configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }
         let saved = try stateFile?.load()
         let server = try ProxyServer(configuration: saved?.effectiveConfiguration(configuration) ?? configuration,
                                      logger: logger, snapshots: saved?.snapshots ?? [:])
