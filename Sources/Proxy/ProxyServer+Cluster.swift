@@ -49,7 +49,9 @@ extension ProxyServer {
         }
         _ = closed.wait(timeout: .now() + 2)
         for plane in controllers.flatMap(\.planes) { plane.loop.execute { plane.dropEverything() } }
-        if !closing.isEmpty { logger.warning("role listeners closed and sessions dropped while stale (on-store-loss stop)") }
+        if !closing.isEmpty {
+            logger.warning("role listeners closed and role sessions dropped until etcd answers (on-store-loss stop)")
+        }
     }
 
     private func reopenRoleListeners() {

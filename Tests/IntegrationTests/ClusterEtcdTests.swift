@@ -21,6 +21,9 @@ import TestSupport
         // A planned move through a member that is not (necessarily) the leader.
         let answer = site.post("proxy-2", "/api/roles/lpr/servers/primary/maintenance", #"{"enabled":true}"#)
         #expect(answer?.status == 200)
+        // The answer comes once the move is complete: it shows where the role went.
+        let answered = answer.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+        #expect((answered?["role"] as? [String: Any])?["active"] as? String == "secondary", "\(answer?.text ?? "no answer")")
         #expect(eventually(timeout: 20) { site.allRoute(to: "secondary") })
         let epoch = try #require(site.active("proxy-1")?.epoch)
         #expect(eventually(timeout: 10) { site.server("secondary").requests.count >= 30 })

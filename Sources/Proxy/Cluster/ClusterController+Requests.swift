@@ -5,8 +5,12 @@ import Foundation
 
 /// An admin call made on this member, waiting for the leader's answer.
 struct RequestWaiter {
+    let role: String
     let deadline: ContinuousClock.Instant
     let done: @Sendable (Result<Void, OperationError>) -> Void
+    /// The leader applied it; the answer waits until the role is not between the two steps
+    /// of a planned move, so the caller sees where the role went.
+    var applied = false
 }
 
 /// The member's side of runtime changes: an admin call is written as `requests/ID` (created
@@ -22,7 +26,7 @@ extension ClusterController {
                 return done(.failure(.clusterUnavailable("this member cannot reach etcd (stale); try another member")))
             }
             let id = UUID().uuidString.lowercased()
-            waiters[id] = RequestWaiter(deadline: .now + answerTimeout, done: done)
+            waiters[id] = RequestWaiter(role: role, deadline: .now + answerTimeout, done: done)
             let request = OperationRequest(role: role, node: config.node, operation: operation)
             put(request, id: id) { [self] error in
                 guard let error, let waiter = waiters.removeValue(forKey: id) else { return }
@@ -60,22 +64,34 @@ extension ClusterController {
         }
     }
 
-    /// The leader answered `id`: if this member asked, the caller gets the answer; the
-    /// answer's key is removed.
+    /// The leader answered `id`: if this member asked, the caller gets the answer (a
+    /// success once the move it started, if any, is complete); the answer's key is removed.
     func answered(_ id: String) {
-        guard let waiter = waiters.removeValue(forKey: id), let result = view.results[id] else { return }
+        guard var waiter = waiters[id], let result = view.results[id] else { return }
+        store.transaction(if: [], then: [.delete(key: keys.result(id))], readOnFailure: []) { _ in }
         if let error = result.error {
-            waiter.done(.failure(.remote(result.category ?? .conflict, error)))
-        } else {
+            waiters[id] = nil
+            return waiter.done(.failure(.remote(result.category ?? .conflict, error)))
+        }
+        waiter.applied = true
+        waiters[id] = waiter
+        answerCompletedMoves()
+    }
+
+    /// Answers the applied calls whose role is no longer between the two steps of a move.
+    func answerCompletedMoves() {
+        for (id, waiter) in waiters where waiter.applied && view.roles[waiter.role]?.active?.moving != true {
+            waiters[id] = nil
             waiter.done(.success(()))
         }
-        store.transaction(if: [], then: [.delete(key: keys.result(id))], readOnFailure: []) { _ in }
     }
 
     func expireWaiters() {
         let now = ContinuousClock.now
         for (id, waiter) in waiters where waiter.deadline <= now {
             waiters[id] = nil
+            // Applied, but the move it started has not finished in time: still a success.
+            if waiter.applied { waiter.done(.success(())); continue }
             waiter.done(.failure(.clusterUnavailable("no answer from the cluster leader within \(answerTimeout)")))
             store.transaction(if: [], then: [.delete(key: keys.request(id))], readOnFailure: []) { _ in }
         }

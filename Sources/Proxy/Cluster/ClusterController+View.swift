@@ -91,6 +91,7 @@ extension ClusterController {
         for role in changedRoles.sorted() { push(role: role) }
         // After the pushes: a caller that reads the roles' state right after sees the change.
         for id in results { answered(id) }
+        if !changedRoles.isEmpty { answerCompletedMoves() }
         if writeInFlight, view.revision >= awaitedRevision, awaitedRevision > 0 {
             writeInFlight = false
             awaitedRevision = 0

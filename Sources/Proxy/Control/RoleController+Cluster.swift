@@ -134,9 +134,14 @@ extension RoleController {
         let handover: Handover = record?.reason == .failure
             ? (config.onFailover == .close ? .closeNow : .keep)
             : .drain(config.drainTimeout)
-        if lost != server {
+        if let record, record.moving {
+            logger.notice("role held for a planned move", metadata: [
+                "from": .string(record.from ?? "-"), "to": .string(record.to ?? "-"),
+                "reason": .string(record.reason.rawValue), "epoch": .stringConvertible(revision),
+            ])
+        } else if lost != server {
             logger.notice("role moved", metadata: [
-                "from": .string(lost ?? "-"), "to": .string(server ?? "-"),
+                "from": .string(record?.from ?? lost ?? "-"), "to": .string(server ?? "-"),
                 "reason": .string(record?.reason.rawValue ?? "-"), "epoch": .stringConvertible(revision),
             ])
         }
