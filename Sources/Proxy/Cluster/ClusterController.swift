@@ -29,6 +29,7 @@ final class ClusterController: @unchecked Sendable {  // mutable state confined 
     var lease: LeaseID?
     var leaseRequested = false
     var registered = false
+    var registering = false
     /// Set while this member leads: its leader key, whose create revision guards every write.
     var leadership: ClusterView.Leader?
     var campaigning = false
@@ -178,12 +179,15 @@ final class ClusterController: @unchecked Sendable {  // mutable state confined 
     /// Puts `members/NODE` on the lease: how the others know this member is alive, and
     /// what it acknowledged.
     private func register() {
-        guard let lease else { return }
+        guard let lease, !registering else { return }
+        registering = true
         let record = MemberRecord(advertise: config.advertise?.description, acked: acked)
         let start = ContinuousClock.now
         let ackSent = acked
         store.transaction(if: [], then: [.put(key: keys.member(config.node), value: RecordCoding.encode(record), lease: lease)],
                           readOnFailure: []) { [self] result in
+            registering = false
+            guard self.lease == lease else { return }
             switch result {
             case .success:
                 roundTrip(startedAt: start)
