@@ -5,9 +5,9 @@ import Synchronization
 /// or cut off forwards nothing before its next successful round trip, even before its
 /// controller notices); with `hold` always.
 final class ClusterGate: Sendable {
-    private let origin = ContinuousClock.now
-    /// Nanoseconds after `origin` when the member turns stale; 0: stale now.
-    private let freshUntil = Atomic<Int>(0)
+    /// CLOCK_MONOTONIC nanoseconds when the member turns stale; 0: stale now. (Monotonic time
+    /// runs on while the process is stopped, and reading it costs no system call.)
+    private let freshUntil = Atomic<UInt64>(0)
     let stopsWhenStale: Bool
 
     init(stopsWhenStale: Bool) {
@@ -15,11 +15,13 @@ final class ClusterGate: Sendable {
     }
 
     var mayForward: Bool {
-        !stopsWhenStale || (ContinuousClock.now - origin).wholeNanoseconds < freshUntil.load(ordering: .relaxed)
+        !stopsWhenStale || WallClock.monotonicNanoseconds() < freshUntil.load(ordering: .relaxed)
     }
 
     /// Fresh until `instant` (nil: stale now).
     func setFresh(until instant: ContinuousClock.Instant?) {
-        freshUntil.store(instant.map { ($0 - origin).wholeNanoseconds } ?? 0, ordering: .relaxed)
+        guard let instant else { return freshUntil.store(0, ordering: .relaxed) }
+        let remaining = UInt64(max(0, (instant - .now).wholeNanoseconds))
+        freshUntil.store(WallClock.monotonicNanoseconds() + remaining, ordering: .relaxed)
     }
 }

@@ -6,7 +6,16 @@ struct Route: Sendable, Equatable {
     let server: String
     let address: SocketAddress
     /// Cluster mode: the store revision that made `server` active, sent as `X-Failover-Epoch`.
-    var epoch: Int64? = nil
+    let epoch: Int64?
+    /// `X-Failover-Epoch: N` CRLF, made once per route rather than once per request.
+    let epochField: [UInt8]
+
+    init(server: String, address: SocketAddress, epoch: Int64? = nil) {
+        self.server = server
+        self.address = address
+        self.epoch = epoch
+        epochField = epoch.map { Array("X-Failover-Epoch: \($0)\r\n".utf8) } ?? []
+    }
 }
 
 /// What happens to sessions on a server that just lost the role.

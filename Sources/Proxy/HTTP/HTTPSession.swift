@@ -287,7 +287,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func routed(_ route: Route?) {
         guard phase == .routing else { return }
         guard let route else { return respondError(503, cause: "no server", retryAfter: 1) }
-        if let epoch = route.epoch { setEpochField(epoch) }
+        if route.epoch != nil { setEpochField(route.epochField) }
         // A request that could not be resent must not go out on a connection already closed.
         let resendable = method.isIdempotent && requestDone
         if !state.isShuttingDown, let pooled = state.pool.take(server: route.server, verify: !resendable) {
@@ -298,8 +298,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     }
 
     /// Cluster mode: `X-Failover-Epoch` of the route taken, replacing the one of an earlier try.
-    private func setEpochField(_ epoch: Int64) {
-        let field = Array("X-Failover-Epoch: \(epoch)\r\n".utf8)
+    private func setEpochField(_ field: [UInt8]) {
         headOut.replaceSubrange(epochField, with: field)
         epochField = epochField.lowerBound..<epochField.lowerBound + field.count
     }
