@@ -49,7 +49,7 @@ extension ClusterController {
     func becomeLeader(_ key: ClusterView.Leader) {
         guard leadership == nil else { return }
         leadership = key
-        counters.leading = true
+        counters.update { $0.leading = true }
         planners = [:]
         intents = [:]
         answers = [:]
@@ -64,7 +64,7 @@ extension ClusterController {
     func stepDown(_ why: String) {
         guard leadership != nil else { return }
         leadership = nil
-        counters.leading = false
+        counters.update { $0.leading = false }
         writeInFlight = false
         awaitedRevision = 0
         intents = [:]

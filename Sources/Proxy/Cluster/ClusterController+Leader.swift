@@ -78,7 +78,7 @@ extension ClusterController {
             case .success:
                 roundTrip(startedAt: start)
                 writeInFlight = false
-                counters.fencedWrites += 1
+                counters.update { $0.fencedWrites += 1 }
                 logger.error("guarded write refused: another member holds the leader key")
                 stepDown("its guarded write was refused (deposed)")
             case .failure(let error):

@@ -76,7 +76,7 @@ extension ClusterController {
         for note in notes {
             switch note {
             case .leader:
-                counters.leaderChanges += 1
+                counters.update { $0.leaderChanges += 1 }
                 logger.info("cluster leader", metadata: ["leader": .string(view.leader?.node ?? "-")])
                 reconcileLeadership()
             case .members: if leadership != nil { flush() }
@@ -85,7 +85,7 @@ extension ClusterController {
             case .result(let id): results.append(id)
             case .malformed(let key, let reason):
                 logger.warning("malformed value in etcd ignored", metadata: ["key": .string(key), "reason": .string(reason)])
-                counters.malformed += 1
+                counters.update { $0.malformed += 1 }
             }
         }
         for role in changedRoles.sorted() { push(role: role) }

@@ -238,7 +238,7 @@ final class ClusterController: @unchecked Sendable {  // mutable state confined 
         gate.setFresh(until: fresh ? freshness.staleAt : nil)
         guard fresh != isFresh else { return }
         isFresh = fresh
-        counters.fresh = fresh
+        counters.update { $0.fresh = fresh }
         if fresh {
             logger.notice("cluster member fresh: etcd answers", metadata: ["revision": .stringConvertible(view.revision)])
             if config.onStoreLoss == .stop { onServingChange?(true) }

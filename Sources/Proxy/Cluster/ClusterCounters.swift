@@ -19,30 +19,7 @@ public final class ClusterCounters: Sendable {
 
     var snapshot: Values { values.withLock { $0 } }
 
-    var leading: Bool {
-        get { values.withLock { $0.leading } }
-        set { values.withLock { $0.leading = newValue } }
-    }
-
-    var fresh: Bool {
-        get { values.withLock { $0.fresh } }
-        set { values.withLock { $0.fresh = newValue } }
-    }
-
-    var leaderChanges: Int {
-        get { values.withLock { $0.leaderChanges } }
-        set { values.withLock { $0.leaderChanges = newValue } }
-    }
-
-    var malformed: Int {
-        get { values.withLock { $0.malformed } }
-        set { values.withLock { $0.malformed = newValue } }
-    }
-
-    var fencedWrites: Int {
-        get { values.withLock { $0.fencedWrites } }
-        set { values.withLock { $0.fencedWrites = newValue } }
-    }
+    func update(_ body: (inout Values) -> Void) { values.withLock { body(&$0) } }
 
     func roundTrip(ok: Bool, seconds: Double) {
         values.withLock {
