@@ -47,9 +47,7 @@ final class HTTPProxyFixture: @unchecked Sendable {  // used from one test at a 
     func stop() {
         guard !stopped else { return }
         stopped = true
-        let done = DispatchSemaphore(value: 0)
-        proxy.shutdown(timeout: .milliseconds(200)) { done.signal() }
-        _ = done.wait(timeout: .now() + 5)
+        proxy.shutdownAndWait()
         for b in backends { b.stop() }
     }
 }

@@ -31,9 +31,7 @@ final class ConfiguredProxy: @unchecked Sendable {  // used from one test at a t
     func stop() {
         guard !stopped else { return }
         stopped = true
-        let done = DispatchSemaphore(value: 0)
-        proxy.shutdown(timeout: .milliseconds(200)) { done.signal() }
-        _ = done.wait(timeout: .now() + 5)
+        proxy.shutdownAndWait()
     }
 }
 

@@ -92,9 +92,7 @@ final class ProxyHarness: @unchecked Sendable {  // used from one test at a time
     func stop() {
         guard !stopped else { return }
         stopped = true
-        let done = DispatchSemaphore(value: 0)
-        proxy.shutdown(timeout: .milliseconds(200)) { done.signal() }
-        _ = done.wait(timeout: .now() + 5)
+        proxy.shutdownAndWait()
         for b in backends + healthBackends { b.stop() }
     }
 }
