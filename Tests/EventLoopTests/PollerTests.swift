@@ -102,6 +102,34 @@ struct PollerTests {
         _ = Glibc.close(b1)
         _ = Glibc.close(b2)
     }
+
+    /// epoll_ctl(ADD) fails for a descriptor epoll cannot watch (a regular file: EPERM). The
+    /// owner must hear of it, as an error event a queue turn later, not wait forever.
+    @Test func aDescriptorEpollRefusesIsReportedToItsOwner() throws {
+        let loop = EventLoop()
+        let path = "/tmp/poller-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        try #require(fd >= 0)
+        defer { _ = Glibc.close(fd); unlink(path) }
+        let reported = Promise<Bool>()
+        let box = UncheckedBox(Holder())
+        loop.execute {
+            let watcher = IOWatcher(fd: fd, loop: loop, onReadable: {
+                // The owner's next call on the fd is where it learns what is wrong.
+                reported.fulfill(true)
+                box.value.watcher?.setReading(false)
+            }, onWritable: {})
+            box.value.watcher = watcher
+            watcher.setReading(true)
+        }
+        #expect(reported.wait() == true)
+        let cleaned = Promise<Int>()
+        loop.execute {
+            box.value.watcher?.cancel {}
+            cleaned.fulfill(loop.poller.registeredCount)
+        }
+        #expect(cleaned.wait() == 0)
+    }
 }
 
 private final class Holder { var watcher: IOWatcher? }
