@@ -10,7 +10,8 @@ import Synchronization
 /// for the HTTP data plane's integration tests (thread per connection, blocking sockets).
 ///
 /// Paths: `/echo-head` answers with the head it received as the body; `/chunked` answers a
-/// chunked body with trailers; `/big/N/SEED` streams N seeded pseudo-random bytes;
+/// chunked body with trailers; `/big/N/SEED` streams N seeded pseudo-random bytes
+/// (`/big-chunked/N/SEED` the same, chunked);
 /// `/upload` reads the body (Content-Length or chunked, honouring `Expect: 100-continue`)
 /// and answers `LENGTH CHECKSUM` of the body bytes (chunk framing excluded);
 /// `/slow/MS` answers after MS milliseconds; `/close-after` answers keep-alive, then closes; `/garbage` answers bytes that are not HTTP;
@@ -186,6 +187,24 @@ public final class RecordingHTTPServer: Sendable {
             let seed = path.count > 2 ? UInt64(path[2]) ?? 1 : 1
             guard BlockingSocket.writeAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\(connection)\r\n".utf8)) else { return false }
             return Self.streamSeeded(fd, size: size, seed: seed)
+        case "big-chunked":
+            // The same stream as /big, chunked: a body that cannot be spliced, only copied.
+            let size = path.count > 1 ? Int(path[1]) ?? 0 : 0
+            let seed = path.count > 2 ? UInt64(path[2]) ?? 1 : 1
+            guard BlockingSocket.writeAll(fd, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\(connection)\r\n".utf8)) else { return false }
+            var blocks = SeededBlocks(seed: seed)
+            var left = size
+            while left > 0 {
+                let ok = blocks.next { block in
+                    let n = min(left, block.count)
+                    left -= n
+                    return BlockingSocket.writeAll(fd, Array("\(String(n, radix: 16))\r\n".utf8))
+                        && BlockingSocket.writeAll(fd, UnsafeRawBufferPointer(rebasing: block[0..<n]))
+                        && BlockingSocket.writeAll(fd, [13, 10])
+                }
+                guard ok else { return false }
+            }
+            return BlockingSocket.writeAll(fd, Array("0\r\n\r\n".utf8))
         default: return plain("served by \(name)\n")
         }
     }
