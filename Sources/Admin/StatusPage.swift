@@ -66,6 +66,7 @@ enum StatusPage {
   button:disabled { opacity:.4; cursor:default; }
   button.primary { border-color:var(--accent); color:var(--accent); }
   button.warn { border-color:#e8c56a; color:#8a6000; }
+  .cluster-store { padding:8px 18px; font-size:12px; color:var(--muted); border-bottom:1px solid var(--line); }
   #events { background:var(--card); border:1px solid var(--line); border-radius:10px; }
   #events h3 { margin:0; padding:12px 18px; font-size:13px; border-bottom:1px solid var(--line); }
   #events ol { list-style:none; margin:0; padding:4px 0; max-height:220px; overflow:auto; font-size:12px; }
@@ -173,8 +174,11 @@ function renderCluster(c) {
     el("td", {}, el("span", { class: "state " + (m.fresh ? "up" : "down") }, m.fresh ? "fresh" : "behind")),
     el("td", {}, String(m.acked))));
   box.replaceChildren(
-    el("h2", {}, "cluster " + c.name + " — leader: " + (c.leader || "none") + " — this member is " + (c.fresh ? "fresh" : "STALE")),
-    el("p", {}, "etcd: " + (c.store.connected || "no endpoint answers") + (c.store.error ? " — " + c.store.error : "") + " — revision " + c.revision),
+    el("div", { class: "role-head" }, el("h2", {}, "cluster " + c.name), el("span", { class: "badge" }, "cluster"),
+       el("span", { class: "hosted" }, "leader ", el("b", {}, c.leader || "none")),
+       el("span", { class: "state " + (c.fresh ? "up" : "down") }, c.fresh ? "this member is fresh" : "this member is STALE")),
+    el("div", { class: "cluster-store" }, "etcd " + (c.store.connected || "— no endpoint answers") +
+       " · revision " + c.revision + (c.store.error ? " · last error: " + c.store.error : "")),
     el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "member"), el("th", {}, "admin address"),
       el("th", {}, "state"), el("th", {}, "acknowledged revision"))), el("tbody", {}, ...rows)));
 }
