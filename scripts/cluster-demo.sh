@@ -58,8 +58,10 @@ role lpr-plugin {
 }
 CONF
 done
+# proxy-2 and proxy-3 start once proxy-1 (below, in the foreground) has started the demo
+# servers, so their first health checks find them.
 for i in 2 3; do
-  "$bin" run --config "$work/proxy-$i.conf" 2>"$work/proxy-$i.log" &
+  (sleep 2; exec "$bin" run --config "$work/proxy-$i.conf" 2>"$work/proxy-$i.log") &
   pids+=($!)
 done
 
