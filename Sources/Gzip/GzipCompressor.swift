@@ -14,7 +14,8 @@ public final class GzipCompressor {
     static let chunkSize = 16 << 10
 
     public let level: Int32
-    private let stream: UnsafeMutablePointer<z_stream>
+    /// Internal, not private: a test breaks it on purpose to see deflate fail.
+    let stream: UnsafeMutablePointer<z_stream>
     /// deflate's output lands here first (fixed address, reused), then is appended.
     private let scratch: UnsafeMutableBufferPointer<Bytef>
     private var initialized = false

@@ -129,3 +129,28 @@ func noise(bytes: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
         #expect([UInt8](data) == input)
     }
 }
+
+/// zlib refusing a call surfaces as a `GzipError` naming it, and nothing is half-appended.
+/// zlib only fails on a broken stream, so the test breaks one (no allocator) and mends it.
+@Suite struct GzipErrorTests {
+    @Test func aDeflateFailureIsAnErrorNamingTheCall() throws {
+        let compressor = try GzipCompressor()
+        let allocator = compressor.stream.pointee.zalloc
+        compressor.stream.pointee.zalloc = nil
+        var out: [UInt8] = []
+        #expect(throws: GzipError.self) { try compressor.compress(sampleText(bytes: 64 << 10), into: &out) }
+        do {
+            try compressor.compress(sampleText(bytes: 1024), into: &out)
+            Issue.record("no error from a broken stream")
+        } catch {
+            #expect(error.call == "deflate")
+            #expect(error.description.hasPrefix("deflate failed ("))
+        }
+        #expect(out.isEmpty)
+        // Mended, it works again from where it was: the error changed nothing.
+        compressor.stream.pointee.zalloc = allocator
+        try compressor.compress(Array("hello".utf8), into: &out)
+        try compressor.finish(into: &out)
+        #expect(try Inflater.gunzip(out) == Array("hello".utf8))
+    }
+}
