@@ -24,7 +24,7 @@ final class EtcdSite: @unchecked Sendable {  // used from one test at a time
     let staleAfter: String
     let onStoreLoss: String
 
-    init(members: Int = 3, relayed: Set<String> = [], leaseTTL: String = "4s", staleAfter: String = "2s",
+    init(members: Int = 3, relayed: Set<String> = [], leaseTTL: String = "5s", staleAfter: String = "3s",
          onStoreLoss: String = "stop") throws {
         etcd = try EtcdCluster()
         servers = [RecordingHTTPServer(name: "primary"), RecordingHTTPServer(name: "secondary")]
