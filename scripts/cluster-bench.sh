@@ -104,26 +104,29 @@ tmp = sys.argv[1]
 def ts(line):
     t = re.search(r'^(\S+Z)', line).group(1)
     return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 1000
-decisions, moved = [], {}
+decisions, moved, held = [], {}, {}
 for i in (1, 2, 3):
     for line in open(f"{tmp}/m{i}.log"):
         if 'msg="role decision"' in line and "reason=maintenance" in line:
             decisions.append(ts(line))
-        m = re.search(r'msg="role moved" epoch=(\d+)', line)
-        if m and "reason=maintenance" in line and "to=-" not in line:
-            moved.setdefault(int(m.group(1)), []).append(ts(line))
+        m = re.search(r'msg="role (moved|held for a planned move)" epoch=(\d+)', line)
+        if m and "reason=maintenance" in line:
+            (moved if m.group(1) == "moved" else held).setdefault(int(m.group(2)), []).append(ts(line))
 decisions.sort()
-delays = []
-for epoch, times in sorted(moved.items()):
-    if len(times) < 3: continue
-    last = max(times)
-    start = max([d for d in decisions if d <= min(times)] or [min(times)])
-    delays.append(last - start)
-if delays:
-    print(f"planned move, leader's decision -> last member's data plane: median {statistics.median(delays):.0f} ms, "
-          f"max {max(delays):.0f} ms over {len(delays)} moves (millisecond log timestamps; two writes and the acks in between)")
-else:
-    print("no complete planned moves found in the logs")
+def delays(lines):
+    out = []
+    for epoch, times in sorted(lines.items()):
+        if len(times) < 3: continue
+        start = max([d for d in decisions if d <= min(times)] or [min(times)])
+        out.append(max(times) - start)
+    return out
+for name, what in (("one write (the 'no server' step)", held), ("a whole planned move (two writes, the acks between)", moved)):
+    d = delays(what)
+    if d:
+        print(f"{name}: leader's decision -> last member's data plane: median {statistics.median(d):.0f} ms, "
+              f"max {max(d):.0f} ms over {len(d)} moves (millisecond log timestamps)")
+    else:
+        print(f"{name}: none found in the logs")
 PY
 
 # (2) Request rate: member 1 (cluster) against the same role without a cluster block.
