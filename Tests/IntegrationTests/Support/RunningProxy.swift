@@ -6,9 +6,11 @@ final class RunningProxy {
     let dir: TemporaryDirectory
     let process: ProxyProcess
 
-    init(config: String) throws {
+    /// `files` (name: text) are written next to proxy.conf before the proxy starts.
+    init(config: String, files: [String: String] = [:]) throws {
         dir = try TemporaryDirectory()
         try dir.write("proxy.conf", config)
+        for (name, text) in files { try dir.write(name, text) }
         process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url)
         try process.start()
     }
