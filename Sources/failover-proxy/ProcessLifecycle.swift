@@ -17,9 +17,10 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private let configPath: String
     private let logger: Logger
     private let onReload: @Sendable (ProxyConfiguration) -> Void
+    private let notifier: SystemdNotifier?
     private let onExit: @Sendable () -> Void
 
-    init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger,
+    init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger, notifier: SystemdNotifier? = nil,
          onReload: @escaping @Sendable (ProxyConfiguration) -> Void = { _ in }, onExit: @escaping @Sendable () -> Void = {}) {
         self.onReload = onReload
         self.server = server
@@ -27,6 +28,7 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
         self.onExit = onExit
+        self.notifier = notifier
     }
 
     /// Installs the handlers; the caller then parks the main thread in `dispatchMain()`.
@@ -47,6 +49,8 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
 
     private func reload() {
         guard !stopping else { return }
+        notifier?.reloading()
+        defer { notifier?.reloaded() }  // rejected or not, the proxy is running again
         logger.notice("reloading", metadata: ["config": .string(configPath)])
         let loaded = ConfigLoader.load(path: configPath, preflight: true)
         for diagnostic in loaded.diagnostics {
@@ -72,6 +76,7 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
             exit(0)
         }
         stopping = true
+        notifier?.stopping()
         logger.notice("shutting down", metadata: [
             "signal": .string(sig == SIGTERM ? "SIGTERM" : "SIGINT"),
             "timeout": .string(shutdownTimeout.description),

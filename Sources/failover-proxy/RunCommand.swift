@@ -14,8 +14,10 @@ struct RunCommand: ParsableCommand {
         let configuration = try loadForRunning(options.config)
         let logger = Logger(label: "failover-proxy")
         let (server, stateFile) = try startProxy(configuration, logger: logger)
+        let notifier = SystemdNotifier()
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout,
-                         logger: logger, onReload: { stateFile?.updateConfiguration($0) }).install()
+                         logger: logger, notifier: notifier, onReload: { stateFile?.updateConfiguration($0) }).install()
+        notifier?.ready(server)  // every listener is bound: startProxy returned
         dispatchMain()
     }
 }

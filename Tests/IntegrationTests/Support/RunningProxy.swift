@@ -7,11 +7,11 @@ final class RunningProxy {
     let process: ProxyProcess
 
     /// `files` (name: text) are written next to proxy.conf before the proxy starts.
-    init(config: String, files: [String: String] = [:]) throws {
+    init(config: String, files: [String: String] = [:], environment: [String: String] = [:]) throws {
         dir = try TemporaryDirectory()
         try dir.write("proxy.conf", config)
         for (name, text) in files { try dir.write(name, text) }
-        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url)
+        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url, environment: environment)
         try process.start()
     }
 
