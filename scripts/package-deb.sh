@@ -25,6 +25,7 @@ root="$stage/root"
 install -D -m 0755 "$bin" "$root/usr/bin/failover-proxy"
 strip --strip-unneeded "$root/usr/bin/failover-proxy" 2>/dev/null || true
 install -D -m 0640 packaging/proxy.conf "$root/etc/failover-proxy/proxy.conf"
+install -D -m 0644 packaging/logrotate "$root/etc/logrotate.d/failover-proxy"
 install -D -m 0644 packaging/failover-proxy.service "$root/lib/systemd/system/failover-proxy.service"
 install -d "$root/usr/share/doc/failover-proxy"
 install -m 0644 docs/*.md "$root/usr/share/doc/failover-proxy/"
@@ -39,7 +40,7 @@ done | cut -d: -f1 | sort -u | paste -sd, | sed 's/,/, /g')"
 
 install -d "$root/DEBIAN"
 install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
-echo /etc/failover-proxy/proxy.conf > "$root/DEBIAN/conffiles"
+printf '%s\n' /etc/failover-proxy/proxy.conf /etc/logrotate.d/failover-proxy > "$root/DEBIAN/conffiles"
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: failover-proxy
 Version: $version

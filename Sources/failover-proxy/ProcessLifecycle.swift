@@ -6,7 +6,8 @@ import ProxyConfig
 
 /// Signals for a running proxy: SIGTERM/SIGINT stop accepting, let in-flight work finish
 /// for up to `shutdown-timeout`, then exit 0; SIGHUP reloads the configuration file (an
-/// invalid one is rejected with its diagnostics and the running configuration stays). Sources are created inside this type (not in
+/// invalid one is rejected with its diagnostics and the running configuration stays);
+/// SIGUSR1 reopens the access log. Sources are created inside this type (not in
 /// top-level code, whose closures would be main-actor isolated) and live for the process.
 final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private let queue = DispatchQueue(label: "failover-proxy.signals")
@@ -45,6 +46,21 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
         hup.setEventHandler { [self] in reload() }
         hup.resume()
         sources.append(hup)
+        signal(SIGUSR1, SIG_IGN)
+        let usr1 = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
+        usr1.setEventHandler { [self] in reopenAccessLog() }
+        usr1.resume()
+        sources.append(usr1)
+    }
+
+    /// SIGUSR1, from logrotate's postrotate: the access log file is opened again by name.
+    private func reopenAccessLog() {
+        do {
+            let target = try server.reopenAccessLog()
+            logger.notice("access log reopened", metadata: ["target": .string(target?.description ?? "off")])
+        } catch {
+            logger.error("access log not reopened; writing to the old file", metadata: ["error": .string(error.description)])
+        }
     }
 
     private func reload() {

@@ -43,7 +43,7 @@ struct PackageTests {
 
         let (listed, contents, _) = try Self.run("/usr/bin/dpkg-deb", ["--contents", deb])
         #expect(listed == 0)
-        for path in ["./usr/bin/failover-proxy", "./etc/failover-proxy/proxy.conf", "./lib/systemd/system/failover-proxy.service",
+        for path in ["./usr/bin/failover-proxy", "./etc/failover-proxy/proxy.conf", "./etc/logrotate.d/failover-proxy", "./lib/systemd/system/failover-proxy.service",
                      "./usr/share/doc/failover-proxy/configuration.md", "./usr/share/doc/failover-proxy/operations.md"] {
             #expect(contents.split(separator: "\n").contains { $0.hasSuffix(" " + path) }, "\(path) not in:\n\(contents)")
         }
@@ -51,7 +51,7 @@ struct PackageTests {
         let control = out.url.appendingPathComponent("control")
         #expect(try Self.run("/usr/bin/dpkg-deb", ["--control", deb, control.path]).0 == 0)
         let conffiles = try String(contentsOf: control.appendingPathComponent("conffiles"), encoding: .utf8)
-        #expect(conffiles.split(separator: "\n") == ["/etc/failover-proxy/proxy.conf"])
+        #expect(conffiles.split(separator: "\n") == ["/etc/failover-proxy/proxy.conf", "/etc/logrotate.d/failover-proxy"])
         let postinst = try String(contentsOf: control.appendingPathComponent("postinst"), encoding: .utf8)
         #expect(postinst.contains("useradd --system"))
         let fields = try String(contentsOf: control.appendingPathComponent("control"), encoding: .utf8)
