@@ -13,10 +13,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let configuration = try loadForRunning(options.config)
         let logger = Logger(label: "failover-proxy")
-        let (server, stateFile) = try startProxy(configuration, logger: logger)
+        let (server, stateFile, admin) = try startProxy(configuration, logger: logger)
         let notifier = SystemdNotifier()
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout,
-                         logger: logger, notifier: notifier, onReload: { stateFile?.updateConfiguration($0) }).install()
+                         logger: logger, notifier: notifier, onReload: {
+                             stateFile?.updateConfiguration($0)
+                             admin.reload($0.admin)
+                         }).install()
         notifier?.ready(server)  // every listener is bound: startProxy returned
         dispatchMain()
     }
@@ -33,20 +36,17 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
 
 /// Builds and starts the proxy, restoring the state file's runtime changes, and the admin
 /// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
-func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?) {
+func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?, AdminReload) {
     do {
         let stateFile = configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }
         let saved = try stateFile?.load()
         let server = try ProxyServer(configuration: saved?.effectiveConfiguration(configuration) ?? configuration,
                                      logger: logger, snapshots: saved?.snapshots ?? [:])
         stateFile?.attach(to: server)
-        if let admin = configuration.admin {
-            let metrics = AdminMetrics()
-            metrics.bootstrapMetricsSystem()  // swift-metrics from any module lands in /metrics
-            try AdminServer(configuration: admin, proxy: server, stateFile: stateFile, metrics: metrics, logger: logger).start()
-        }
+        let admin = AdminReload(proxy: server, stateFile: stateFile, logger: logger)
+        try admin.start(configuration.admin)
         try server.start()
-        return (server, stateFile)
+        return (server, stateFile, admin)
     } catch {
         logger.critical("cannot start", metadata: ["error": .string("\(error)")])
         throw ExitCode(1)
