@@ -19,10 +19,12 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private let logger: Logger
     private let onReload: @Sendable (ProxyConfiguration) -> Void
     private let notifier: SystemdNotifier?
+    /// The configuration the process started with: the settings only a restart changes.
+    private let started: ProxyConfiguration?
     private let onExit: @Sendable () -> Void
 
     init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger, notifier: SystemdNotifier? = nil,
-         onReload: @escaping @Sendable (ProxyConfiguration) -> Void = { _ in }, onExit: @escaping @Sendable () -> Void = {}) {
+         started: ProxyConfiguration? = nil, onReload: @escaping @Sendable (ProxyConfiguration) -> Void = { _ in }, onExit: @escaping @Sendable () -> Void = {}) {
         self.onReload = onReload
         self.server = server
         self.configPath = configPath
@@ -30,6 +32,7 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
         self.logger = logger
         self.onExit = onExit
         self.notifier = notifier
+        self.started = started
     }
 
     /// Installs the handlers; the caller then parks the main thread in `dispatchMain()`.
@@ -81,6 +84,9 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
             shutdownTimeout = configuration.shutdownTimeout
             onReload(configuration)
             logger.notice("reloaded", metadata: ["changes": .string(changes.isEmpty ? "none" : changes.joined(separator: "; "))])
+            for name in started.map({ RestartOnlySettings.changed(from: $0, to: configuration) }) ?? [] {
+                logger.warning("'\(name)' changed in the file: it needs a restart; running with the value it started with")
+            }
         } catch {
             logger.error("reload rejected; the running configuration stays", metadata: ["error": .string("\(error)")])
         }

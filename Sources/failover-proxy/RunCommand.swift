@@ -16,7 +16,7 @@ struct RunCommand: ParsableCommand {
         let (server, stateFile, admin) = try startProxy(configuration, logger: logger)
         let notifier = SystemdNotifier()
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout,
-                         logger: logger, notifier: notifier, onReload: {
+                         logger: logger, notifier: notifier, started: configuration, onReload: {
                              stateFile?.updateConfiguration($0)
                              admin.reload($0.admin)
                          }).install()
