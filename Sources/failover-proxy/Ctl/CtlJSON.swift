@@ -23,6 +23,7 @@ enum CtlJSON {
         let mode: String
         let failback: Bool
         let active: String?
+        let feed: String?
         let servers: [Server]
     }
 
@@ -90,7 +91,8 @@ enum CtlJSON {
         }
         var text = table(rows)
         for role in roles {
-            text += "\(role.name): \(role.mode), active \(role.active ?? "none"), failback \(role.failback ? "on" : "off")\n"
+            text += "\(role.name): \(role.mode), active \(role.active ?? "none"), failback \(role.failback ? "on" : "off")"
+                + (role.feed.map { ", following \($0)" } ?? "") + "\n"
         }
         return text
     }
