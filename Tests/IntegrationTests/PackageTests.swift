@@ -75,6 +75,13 @@ struct PackageTests {
         for line in ["Type=notify", "NoNewPrivileges=yes", "ProtectSystem=strict", "LimitNOFILE=65536", "User=failover-proxy"] {
             #expect(lines.contains(line), "\(line) not in the unit")
         }
+        // systemd understands every line (the binary's path is not installed here: that complaint is expected).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") {
+            let unitPath = root.appendingPathComponent("lib/systemd/system/failover-proxy.service").path
+            let (_, verifyOut, verifyErr) = try Self.run("/usr/bin/systemd-analyze", ["verify", unitPath])
+            let complaints = (verifyOut + verifyErr).split(separator: "\n").filter { !$0.contains("is not executable") }
+            #expect(complaints.isEmpty, "\(complaints)")
+        }
         // Reload checks the file first, then signals: a bad file never reaches the running proxy.
         let reload = lines.filter { $0.hasPrefix("ExecReload=") }
         #expect(reload == ["ExecReload=/usr/bin/failover-proxy check --config /etc/failover-proxy/proxy.conf",
