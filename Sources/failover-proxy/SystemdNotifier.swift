@@ -1,13 +1,14 @@
 import Dispatch
 import Foundation
 import Proxy
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The systemd notify protocol (sd_notify(3)), spoken only when `NOTIFY_SOCKET` is set:
 /// `READY=1` once every listener is bound, `RELOADING=1`/`READY=1` around a reload,
-/// `STOPPING=1`, `WATCHDOG=1` every half `WATCHDOG_USEC`, and `STATUS=` with the active
+/// `STOPPING=1`, `WATCHDOG=1` every half `WATCHDOG_USEC` while every event loop answers, and `STATUS=` with the active
 /// server of each role. Without the variable every call does nothing.
 final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` touched only on `queue`
     private let socketPath: String
@@ -15,6 +16,8 @@ final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` t
     private let queue = DispatchQueue(label: "failover-proxy.systemd")
     private var timers: [DispatchSourceTimer] = []
     private var lastStatus = ""
+    /// Event loops that have not yet run the current watchdog round's no-op.
+    private let unanswered = Mutex(0)
 
     /// nil when the service manager did not ask for notifications.
     init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -34,7 +37,7 @@ final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` t
         queue.sync {
             lastStatus = Self.status(server.activeServers())
             send("READY=1\nSTATUS=\(lastStatus)")
-            if let watchdogInterval { every(watchdogInterval) { [self] in send("WATCHDOG=1") } }
+            if let watchdogInterval { every(watchdogInterval) { [self] in watchdog(server) } }
             // The active servers change on the roles' queues; a second is soon enough for `systemctl status`.
             every(.seconds(1)) { [self] in
                 let status = Self.status(server.activeServers())
@@ -42,6 +45,18 @@ final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` t
                 lastStatus = status
                 send("STATUS=\(status)")
             }
+        }
+    }
+
+    /// Feeds the watchdog only when every event loop ran the previous round's no-op: a loop
+    /// stuck in a callback starves it, and systemd restarts the service.
+    private func watchdog(_ server: ProxyServer) {
+        guard unanswered.withLock({ $0 }) == 0 else { return }
+        send("WATCHDOG=1")
+        let loops = server.group.loops
+        unanswered.withLock { $0 = loops.count }
+        for loop in loops {
+            loop.execute { [self] in unanswered.withLock { $0 -= 1 } }
         }
     }
 
