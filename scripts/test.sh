@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs the system packages the build
 # and the tests need when they are missing (etcd-server: the etcd and cluster tests start
-# a real three-member etcd on 127.0.0.1), then runs `swift test`.
+# a real three-member etcd on 127.0.0.1), then runs `swift test`. With
+# FAILOVER_PROXY_PACKAGE_TEST=1 the suite also builds the .deb (PackageTests, a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

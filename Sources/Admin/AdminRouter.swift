@@ -3,6 +3,7 @@ import Foundation
 import HTTP1
 import Logging
 import Proxy
+import Synchronization
 
 /// Maps admin requests to the calls of SPEC §5. Reads and operator calls go to the roles'
 /// queues; the answer comes back through `respond` (the connection hops to its loop).
@@ -10,7 +11,8 @@ final class AdminRouter: Sendable {
     let proxy: ProxyServer
     let hub: EventHub
     let metrics: AdminMetrics
-    private let token: BearerToken?
+    /// Replaced when a reload reads `token-file` again.
+    private let token: Mutex<BearerToken?>
     private let stateFile: StateFile?
     private let logger: Logger
     /// Bytes an event stream may have waiting before its subscriber counts as slow and is dropped.
@@ -22,12 +24,14 @@ final class AdminRouter: Sendable {
         self.proxy = proxy
         self.hub = hub
         self.metrics = metrics
-        self.token = token
+        self.token = Mutex(token)
         self.stateFile = stateFile
         self.logger = logger
     }
 
     typealias Respond = @Sendable (AdminResponse) -> Void
+
+    func setToken(_ new: BearerToken?) { token.withLock { $0 = new } }
 
     func handle(_ request: AdminRequest, respond: @escaping Respond) {
         guard let route = AdminRoute(segments: request.segments) else {
@@ -117,7 +121,7 @@ final class AdminRouter: Sendable {
     }
 
     private func authorized(_ request: AdminRequest, _ respond: Respond) -> Bool {
-        guard let token, !token.accepts(authorization: request.authorization) else { return true }
+        guard let token = token.withLock({ $0 }), !token.accepts(authorization: request.authorization) else { return true }
         respond(.error(401, "this call needs Authorization: Bearer TOKEN (see token-file)",
                        headers: [("WWW-Authenticate", "Bearer realm=\"failover-proxy\"")]))
         return false

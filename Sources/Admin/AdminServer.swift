@@ -2,14 +2,17 @@ import EventLoop
 import Logging
 import Proxy
 import ProxyConfig
+import Synchronization
 
 /// The admin listener (`admin { listen …; token-file …; }`): status page, JSON API,
 /// `/events` and `/metrics`, served on the proxy's own event loops with HTTP1's parser.
 ///
 /// Create it after the `ProxyServer` (it observes the roles from then on), `start()` it,
-/// and `stop()` it at shutdown; while it runs, its listener keeps it alive.
+/// and `stop()` it at shutdown; while it runs, its listener keeps it alive. `reload(_:)`
+/// moves it to a new address and reads the token file again (SIGHUP).
 public final class AdminServer: Sendable {
-    public let configuration: AdminConfig
+    private let current: Mutex<AdminConfig>
+    public var configuration: AdminConfig { current.withLock { $0 } }
     public let metrics: AdminMetrics
     let router: AdminRouter
     private let group: EventLoopGroup
@@ -20,20 +23,13 @@ public final class AdminServer: Sendable {
     public init(configuration: AdminConfig, proxy: ProxyServer, stateFile: StateFile? = nil,
                 metrics: AdminMetrics = AdminMetrics(), logger: Logger,
                 eventHistory: Int = 1000, eventStreamBacklog: Int = 256 * 1024) throws {
-        self.configuration = configuration
+        current = Mutex(configuration)
         self.metrics = metrics
         self.group = proxy.group
         var logger = logger
         logger[metadataKey: "component"] = "admin"
         self.logger = logger
-        let token: BearerToken?
-        do {
-            token = try configuration.tokenFile.map { try BearerToken.load(path: $0) }
-        } catch let error as AdminError {
-            throw error
-        } catch {
-            throw AdminError("cannot read token-file '\(configuration.tokenFile ?? "")': \(error.localizedDescription)")
-        }
+        let token = try Self.token(configuration)
         let hub = EventHub(historyLimit: eventHistory, idsFromStore: proxy.isClustered)
         router = AdminRouter(proxy: proxy, hub: hub, metrics: metrics, token: token, stateFile: stateFile, logger: logger,
                              streamBacklog: eventStreamBacklog)
@@ -44,7 +40,40 @@ public final class AdminServer: Sendable {
 
     /// Binds `listen` (port 0 picks a free one, see `address`) and starts serving.
     public func start() throws {
-        let endpoint = configuration.listen
+        let config = configuration
+        listener.set(try bind(config.listen), owner: self)
+        logListening(config)
+    }
+
+    /// A new `admin` block (SIGHUP): reads the token file, binds a new address when it
+    /// changed (or when stopped), and only then closes the old listener. On an error
+    /// nothing changes. Open connections and event streams stay on the old listener's
+    /// loops until their clients go away.
+    public func reload(_ new: AdminConfig) throws {
+        let token = try Self.token(new)
+        let old = configuration
+        if listener.get() == nil || new.listen != old.listen {
+            let bound = try bind(new.listen)
+            let previous = listener.take()
+            listener.set(bound, owner: self)
+            previous?.close(nil)
+        }
+        router.setToken(token)
+        current.withLock { $0 = new }
+        if new != old { logListening(new) }
+    }
+
+    private static func token(_ configuration: AdminConfig) throws -> BearerToken? {
+        do {
+            return try configuration.tokenFile.map { try BearerToken.load(path: $0) }
+        } catch let error as AdminError {
+            throw error
+        } catch {
+            throw AdminError("cannot read token-file '\(configuration.tokenFile ?? "")': \(error.localizedDescription)")
+        }
+    }
+
+    private func bind(_ endpoint: Endpoint) throws -> Listener {
         let address: SocketAddress
         if let numeric = SocketAddress(host: endpoint.host, port: endpoint.port) {
             address = numeric
@@ -54,9 +83,8 @@ public final class AdminServer: Sendable {
         } else {
             throw AdminError("cannot resolve admin listen host '\(endpoint.host)'")
         }
-        let bound: Listener
         do {
-            bound = try Listener(address: address, group: group, onAcceptError: { [logger] error in
+            return try Listener(address: address, group: group, onAcceptError: { [logger] error in
                 logger.warning("admin accept failed; backing off", metadata: ["error": .string(error.description)])
             }) { [router] socket, _, loop in
                 AdminConnection(socket: socket, loop: loop, router: router).start()
@@ -64,10 +92,12 @@ public final class AdminServer: Sendable {
         } catch {
             throw AdminError("cannot listen on \(endpoint): \(error.description)")
         }
-        listener.set(bound, owner: self)
+    }
+
+    private func logListening(_ config: AdminConfig) {
         logger.info("admin listening", metadata: [
-            "address": .string(bound.address.description),
-            "token": .string(configuration.tokenFile == nil ? "none" : "required for changes"),
+            "address": .string(address?.description ?? config.listen.description),
+            "token": .string(config.tokenFile == nil ? "none" : "required for changes"),
         ])
     }
 
@@ -83,8 +113,6 @@ public final class AdminServer: Sendable {
     /// Subscribers of `/events` now (for tests and diagnostics).
     public var eventSubscriberCount: Int { router.hub.subscriberCount }
 }
-
-import Synchronization
 
 /// The listener, set by `start()` and taken by `stop()`; it also holds the server itself
 /// while it runs (a deliberate cycle, broken by `stop()`), so callers need not keep it.

@@ -40,6 +40,7 @@ struct RoleDocument: Encodable {
     let failback: Bool
     let active: String?
     let epoch: Int64?
+    let feed: String?
     let servers: [ServerDocument]
 
     init(_ status: RoleStatus) {
@@ -48,10 +49,11 @@ struct RoleDocument: Encodable {
         failback = status.failback
         active = status.active
         epoch = status.epoch
+        feed = status.feed
         servers = status.servers.map(ServerDocument.init)
     }
 
-    enum CodingKeys: String, CodingKey { case name, mode, failback, active, epoch, servers }
+    enum CodingKeys: String, CodingKey { case name, mode, failback, active, epoch, feed, servers }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -60,6 +62,7 @@ struct RoleDocument: Encodable {
         try c.encode(failback, forKey: .failback)
         try c.encode(active, forKey: .active)  // null when no server hosts the role
         try c.encodeIfPresent(epoch, forKey: .epoch)  // cluster mode only
+        try c.encodeIfPresent(feed, forKey: .feed)  // a role with `events`, while connected
         try c.encode(servers, forKey: .servers)
     }
 }

@@ -22,6 +22,8 @@ public struct RoleStatus: Sendable, Equatable {
     public let active: String?
     /// Cluster mode: the store revision that made `active` the active server.
     public var epoch: Int64? = nil
+    /// With `events`: the feed URL followed now; nil while none is connected.
+    public var feed: String? = nil
     /// In priority order.
     public let servers: [Server]
 }
@@ -52,7 +54,7 @@ extension ProxyServer {
 
     /// Every role's state (with session counts from every loop), in configuration order.
     public func roleStatuses(_ done: @escaping @Sendable ([RoleStatus]) -> Void) {
-        let models = Mutex<[String: (RoleModel, [String: CheckResult], RoleClusterState?)]>([:])
+        let models = Mutex<[String: (RoleModel, [String: CheckResult], RoleClusterState?, String?)]>([:])
         let remaining = Mutex(controllers.count + 1)
         let sessions = Mutex<[String: [String: Int]]>([:])
         let order = controllers.map { ($0.name, $0.config.mode) }
@@ -61,17 +63,19 @@ extension ProxyServer {
             let all = models.withLock { $0 }
             let counts = sessions.withLock { $0 }
             done(order.compactMap { name, mode in
-                all[name].map { model, checks, cluster in
+                all[name].map { model, checks, cluster, feed in
                     var status = RoleStatus(model: model, mode: mode, checks: checks, sessions: counts[name] ?? [:],
                                             active: cluster.map { $0.routed.flatMap { $0.moving ? nil : $0.server } } ?? model.active)
                     status.epoch = cluster.map { $0.routedRevision }
+                    status.feed = feed
                     return status
                 }
             })
         }
         for controller in controllers {
             controller.queue.async {
-                let state = (controller.model, controller.lastChecks, controller.cluster == nil ? nil : controller.clusterState)
+                let state = (controller.model, controller.lastChecks, controller.cluster == nil ? nil : controller.clusterState,
+                             controller.followedFeed)
                 models.withLock { $0[controller.name] = state }
                 finish()
             }

@@ -9,7 +9,7 @@ extension ProxyServer {
     /// on failure nothing changes and the error says why. Then: new roles start, removed roles
     /// stop accepting and checking (their open sessions run to their end), changed roles are
     /// reconfigured in place (health of unchanged servers kept), listeners added and removed.
-    /// Settings that need a restart (`workers`, `access-log`, `admin`) are reported.
+    /// A new `access-log` target takes over at once. `workers`, `admin` and `cluster` need a restart.
     public func reload(_ configuration: ProxyConfiguration) throws(ProxyError) -> [String] {
         reloadLock.lock()
         defer { reloadLock.unlock() }
@@ -20,6 +20,8 @@ extension ProxyServer {
         var prepared: [(RoleConfig, RoleController, targets: [String: ServerTarget], added: [BoundListener])] = []
         var summary: [String] = []
         var newTLS: [String: RoleTLS] = [:]
+        // A new access log target is opened first: one that cannot be opened rejects the reload.
+        let newAccessLog = configuration.accessLog == accessLog.target ? nil : try accessLog.prepare(configuration.accessLog)
         do {
             for role in configuration.roles {
                 var targets: [String: ServerTarget] = [:]
@@ -55,6 +57,10 @@ extension ProxyServer {
         }
 
         // 2. Commit.
+        if let newAccessLog {
+            accessLog.apply(newAccessLog)
+            summary.append("access-log: \(configuration.accessLog.map(\.description) ?? "off")")
+        }
         var newListeners: [String: [BoundListener]] = [:]
         for (role, controller, targets, added) in prepared {
             let wanted = Set(role.listeners.map(\.address))
@@ -90,6 +96,12 @@ extension ProxyServer {
         return summary
     }
 
+    /// SIGUSR1: opens the access log file again (logrotate moved it away); nothing without a file.
+    public func reopenAccessLog() throws(ProxyError) -> AccessLogTarget? {
+        try accessLog.reopen()
+        return accessLog.target
+    }
+
     private func wrap<T>(_ body: () throws -> T) throws(ProxyError) -> T {
         do { return try body() } catch let error as ProxyError { throw error } catch { throw ProxyError(description: "\(error)") }
     }
@@ -105,5 +117,15 @@ extension RoleConfig {
         copy.listeners = listeners.map { var l = $0; l.location = origin; return l }
         copy.servers = servers.map { var s = $0; s.location = origin; return s }
         return copy
+    }
+}
+
+extension AccessLogTarget {
+    /// `stderr` or the file's path, for log lines.
+    public var description: String {
+        switch self {
+        case .stderr: "stderr"
+        case .file(let path): path
+        }
     }
 }

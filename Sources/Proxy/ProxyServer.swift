@@ -18,7 +18,8 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
     /// listeners, reopened as they were (the same ports, even where the config said 0).
     var suspendedAddresses: [String: [SocketAddress]] = [:]
     let logger: Logger
-    let accessLog: AccessLog?
+    /// Always there (off without `access-log`), so a reload can turn it on.
+    let accessLog: AccessLog
     /// Cluster mode: this member's link to the store; nil for a single instance.
     let cluster: ClusterController?
 
@@ -32,7 +33,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
                 clusterQueue: DispatchQueue? = nil) throws {
         self.logger = logger
         self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
-        accessLog = try configuration.accessLog.map { try AccessLog(target: $0) }
+        accessLog = try AccessLog(target: configuration.accessLog)
         cluster = try configuration.cluster.map { [group = self.group] config in
             let queue = clusterQueue ?? DispatchQueue(label: "failover-proxy.cluster")
             let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.next(), callbackQueue: queue)

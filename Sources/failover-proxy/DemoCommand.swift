@@ -16,9 +16,10 @@ struct DemoCommand: ParsableCommand {
         let configuration = try loadForRunning(options.config)
         let logger = Logger(label: "failover-proxy")
         let backends = try DemoBackendSet(configuration: configuration)
-        let (server, stateFile) = try startProxy(configuration, logger: logger)
+        let (server, stateFile, admin) = try startProxy(configuration, logger: logger)
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout, logger: logger,
-                         onReload: { stateFile?.updateConfiguration($0) }, onExit: { backends.stopAll() }).install()
+                         started: configuration, onReload: { stateFile?.updateConfiguration($0); admin.reload($0.admin) },
+                         onExit: { backends.stopAll() }).install()
         printError(DemoConsole.banner(configuration))
         DemoConsole(backends: backends, server: server).start()
         dispatchMain()

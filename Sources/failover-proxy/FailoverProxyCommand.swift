@@ -6,7 +6,7 @@ struct FailoverProxyCommand: ParsableCommand {
         commandName: "failover-proxy",
         abstract: "A stable front door that forwards TCP and HTTP clients to the server hosting a failover role.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, CheckCommand.self, DemoCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, CtlCommand.self, DemoCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

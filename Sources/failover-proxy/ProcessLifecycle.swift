@@ -6,7 +6,8 @@ import ProxyConfig
 
 /// Signals for a running proxy: SIGTERM/SIGINT stop accepting, let in-flight work finish
 /// for up to `shutdown-timeout`, then exit 0; SIGHUP reloads the configuration file (an
-/// invalid one is rejected with its diagnostics and the running configuration stays). Sources are created inside this type (not in
+/// invalid one is rejected with its diagnostics and the running configuration stays);
+/// SIGUSR1 reopens the access log. Sources are created inside this type (not in
 /// top-level code, whose closures would be main-actor isolated) and live for the process.
 final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private let queue = DispatchQueue(label: "failover-proxy.signals")
@@ -17,16 +18,21 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
     private let configPath: String
     private let logger: Logger
     private let onReload: @Sendable (ProxyConfiguration) -> Void
+    private let notifier: SystemdNotifier?
+    /// The configuration the process started with: the settings only a restart changes.
+    private let started: ProxyConfiguration?
     private let onExit: @Sendable () -> Void
 
-    init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger,
-         onReload: @escaping @Sendable (ProxyConfiguration) -> Void = { _ in }, onExit: @escaping @Sendable () -> Void = {}) {
+    init(server: ProxyServer, configPath: String, shutdownTimeout: Duration, logger: Logger, notifier: SystemdNotifier? = nil,
+         started: ProxyConfiguration? = nil, onReload: @escaping @Sendable (ProxyConfiguration) -> Void = { _ in }, onExit: @escaping @Sendable () -> Void = {}) {
         self.onReload = onReload
         self.server = server
         self.configPath = configPath
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
         self.onExit = onExit
+        self.notifier = notifier
+        self.started = started
     }
 
     /// Installs the handlers; the caller then parks the main thread in `dispatchMain()`.
@@ -43,10 +49,27 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
         hup.setEventHandler { [self] in reload() }
         hup.resume()
         sources.append(hup)
+        signal(SIGUSR1, SIG_IGN)
+        let usr1 = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
+        usr1.setEventHandler { [self] in reopenAccessLog() }
+        usr1.resume()
+        sources.append(usr1)
+    }
+
+    /// SIGUSR1, from logrotate's postrotate: the access log file is opened again by name.
+    private func reopenAccessLog() {
+        do {
+            let target = try server.reopenAccessLog()
+            logger.notice("access log reopened", metadata: ["target": .string(target?.description ?? "off")])
+        } catch {
+            logger.error("access log not reopened; writing to the old file", metadata: ["error": .string(error.description)])
+        }
     }
 
     private func reload() {
         guard !stopping else { return }
+        notifier?.reloading()
+        defer { notifier?.reloaded() }  // rejected or not, the proxy is running again
         logger.notice("reloading", metadata: ["config": .string(configPath)])
         let loaded = ConfigLoader.load(path: configPath, preflight: true)
         for diagnostic in loaded.diagnostics {
@@ -61,6 +84,9 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
             shutdownTimeout = configuration.shutdownTimeout
             onReload(configuration)
             logger.notice("reloaded", metadata: ["changes": .string(changes.isEmpty ? "none" : changes.joined(separator: "; "))])
+            for name in started.map({ RestartOnlySettings.changed(from: $0, to: configuration) }) ?? [] {
+                logger.warning("'\(name)' changed in the file: it needs a restart; running with the value it started with")
+            }
         } catch {
             logger.error("reload rejected; the running configuration stays", metadata: ["error": .string("\(error)")])
         }
@@ -72,6 +98,7 @@ final class ProcessLifecycle: @unchecked Sendable {  // touched only on `queue`
             exit(0)
         }
         stopping = true
+        notifier?.stopping()
         logger.notice("shutting down", metadata: [
             "signal": .string(sig == SIGTERM ? "SIGTERM" : "SIGINT"),
             "timeout": .string(shutdownTimeout.description),

@@ -13,9 +13,14 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let configuration = try loadForRunning(options.config)
         let logger = Logger(label: "failover-proxy")
-        let (server, stateFile) = try startProxy(configuration, logger: logger)
+        let (server, stateFile, admin) = try startProxy(configuration, logger: logger)
+        let notifier = SystemdNotifier()
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout,
-                         logger: logger, onReload: { stateFile?.updateConfiguration($0) }).install()
+                         logger: logger, notifier: notifier, started: configuration, onReload: {
+                             stateFile?.updateConfiguration($0)
+                             admin.reload($0.admin)
+                         }).install()
+        notifier?.ready(server)  // every listener is bound: startProxy returned
         dispatchMain()
     }
 }
@@ -31,7 +36,7 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
 
 /// Builds and starts the proxy, restoring the state file's runtime changes, and the admin
 /// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
-func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?) {
+func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?, AdminReload) {
     do {
         // In a cluster the state lives in etcd (`check` warns about a state-file there).
         let stateFile = configuration.cluster != nil ? nil
@@ -40,13 +45,10 @@ func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (
         let server = try ProxyServer(configuration: saved?.effectiveConfiguration(configuration) ?? configuration,
                                      logger: logger, snapshots: saved?.snapshots ?? [:])
         stateFile?.attach(to: server)
-        if let admin = configuration.admin {
-            let metrics = AdminMetrics()
-            metrics.bootstrapMetricsSystem()  // swift-metrics from any module lands in /metrics
-            try AdminServer(configuration: admin, proxy: server, stateFile: stateFile, metrics: metrics, logger: logger).start()
-        }
+        let admin = AdminReload(proxy: server, stateFile: stateFile, logger: logger)
+        try admin.start(configuration.admin)
         try server.start()
-        return (server, stateFile)
+        return (server, stateFile, admin)
     } catch {
         logger.critical("cannot start", metadata: ["error": .string("\(error)")])
         throw ExitCode(1)

@@ -14,9 +14,13 @@ final class ProxyProcess: @unchecked Sendable {  // fields written before `run()
     private let stderrPipe = Pipe()
     private let output = OutputBuffer()
 
-    init(_ arguments: [String], currentDirectory: URL? = nil) {
+    /// `environment` is added to the test's own.
+    init(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String] = [:]) {
         process.executableURL = Self.executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe

@@ -10,22 +10,26 @@ extension RoleController {
     /// it is the authority: the model moves the role on its own only when the active server
     /// fails. When the feed is lost for one health `interval`, the proxy decides alone again.
     func startFeed() throws(ProxyError) -> EventFeedClient? {
-        guard let url = config.events else { return nil }
-        let address = try AddressResolution.resolve(url.address, what: "events")
-        var tls: UpstreamTLS?
-        if url.isTLS {
-            // Verified like the role's tls servers: tls-ca (or the system store) and tls-verify.
-            do {
-                let context = try TLSClientContext(caFile: config.tlsCA, verify: config.tlsVerify, alpnProtocols: [])
-                tls = UpstreamTLS(context: context, serverName: url.host)
-            } catch {
-                throw ProxyError(description: "role '\(name)': event feed TLS: \(error.message)")
+        guard !config.eventFeeds.isEmpty else { return nil }
+        var targets: [EventFeedClient.Target] = []
+        for url in config.eventFeeds {
+            let address = try AddressResolution.resolve(url.address, what: "events")
+            var tls: UpstreamTLS?
+            if url.isTLS {
+                // Verified like the role's tls servers: tls-ca (or the system store) and tls-verify.
+                do {
+                    let context = try TLSClientContext(caFile: config.tlsCA, verify: config.tlsVerify, alpnProtocols: [])
+                    tls = UpstreamTLS(context: context, serverName: url.host)
+                } catch {
+                    throw ProxyError(description: "role '\(name)': event feed TLS: \(error.message)")
+                }
             }
+            targets.append(EventFeedClient.Target(url: url, address: address, tls: tls))
         }
         let handler = EventFeedClient.Handler(
-            connected: { [weak self] in
+            connected: { [weak self] url in
                 guard let self else { return }
-                queue.async { self.feedConnected() }
+                queue.async { self.feedConnected(url) }
             },
             disconnected: { [weak self] reason in
                 guard let self else { return }
@@ -36,20 +40,21 @@ extension RoleController {
                 queue.async { self.feedEvent(event) }
             }
         )
-        let client = EventFeedClient(url: url, address: address, tls: tls, loop: group.next(),
-                                     connectTimeout: config.connectTimeout, handler: handler)
+        let client = EventFeedClient(targets: targets, loop: group.next(), connectTimeout: config.connectTimeout, handler: handler)
         client.start()
         return client
     }
 
-    private func feedConnected() {
+    private func feedConnected(_ url: HTTPURL) {
         feedGeneration += 1
-        logger.notice("event feed connected; it decides where the role runs", metadata: ["feed": .string(config.events?.text ?? "")])
+        followedFeed = url.text
+        logger.notice("event feed connected; it decides where the role runs", metadata: ["feed": .string(url.text)])
         apply(model.setFeedAuthority(true, at: WallClock.now()))
     }
 
     private func feedLost(_ reason: String) {
         feedGeneration += 1
+        followedFeed = nil
         let generation = feedGeneration
         logger.warning("event feed lost", metadata: ["reason": .string(reason)])
         queue.asyncAfter(deadline: .now() + config.health.interval.dispatchInterval) { [self] in

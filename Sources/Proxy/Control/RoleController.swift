@@ -23,6 +23,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Bumped on every feed connect/loss, so a stale "still lost?" check does nothing.
     var feedGeneration = 0
     private var feed: EventFeedClient?
+    /// The feed URL connected now (shown on `/api/roles`); nil while none is.
+    var followedFeed: String?
     private var observers: [@Sendable ([ModelEvent], _ revision: Int64?) -> Void] = []
     /// Cluster mode: the member's link to the store (nil: this instance decides alone).
     weak var cluster: ClusterController?

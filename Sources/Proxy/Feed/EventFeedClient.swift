@@ -2,21 +2,30 @@ import EventLoop
 import HTTP1
 import ProxyConfig
 
-/// Subscribes to a Server-Sent Events feed (`events URL`, http or https) on one loop and reports what
-/// arrives: connected (a `200` head), each event, and disconnections. Reconnects forever
-/// with jittered exponential backoff (from the feed's `retry:` if it set one, at most 10 s),
-/// sending `Last-Event-ID` so the feed can replay what was missed.
+/// Subscribes to a Server-Sent Events feed (`events URL [URL…]`, http or https) on one loop and
+/// reports what arrives: connected (a `200` head, with the URL), each event, and disconnections.
+/// Reconnects forever with jittered exponential backoff (from the feed's `retry:` if it set
+/// one, at most 10 s), to the next URL in turn each time one is lost or refuses, sending
+/// `Last-Event-ID` so the feed — whichever URL serves it — can replay what was missed.
 final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
     struct Handler: Sendable {
-        var connected: @Sendable () -> Void
+        var connected: @Sendable (HTTPURL) -> Void
         var disconnected: @Sendable (_ reason: String) -> Void
         var event: @Sendable (SSEParser.Event) -> Void
     }
 
-    private let url: HTTPURL
-    private let address: SocketAddress
-    /// Set for an `https` feed.
-    private let tls: UpstreamTLS?
+    /// One URL of the feed, resolved.
+    struct Target: Sendable {
+        let url: HTTPURL
+        let address: SocketAddress
+        /// Set for an `https` URL.
+        let tls: UpstreamTLS?
+    }
+
+    private let targets: [Target]
+    /// The URL tried now (or connected).
+    private var index = 0
+    private var url: HTTPURL { targets[index].url }
     private let loop: EventLoop
     private let connectTimeout: Duration
     private let handler: Handler
@@ -30,10 +39,9 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
     private var failures = 0
     private(set) var lastEventID: String?
 
-    init(url: HTTPURL, address: SocketAddress, tls: UpstreamTLS?, loop: EventLoop, connectTimeout: Duration, handler: Handler) {
-        self.url = url
-        self.address = address
-        self.tls = tls
+    init(targets: [Target], loop: EventLoop, connectTimeout: Duration, handler: Handler) {
+        precondition(!targets.isEmpty)
+        self.targets = targets
         self.loop = loop
         self.connectTimeout = connectTimeout
         self.handler = handler
@@ -52,7 +60,8 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
 
     private func connect() {
         guard !stopped else { return }
-        attempt = UpstreamConnect.start(to: address, tls: tls, on: loop, timeout: connectTimeout) { [self] result in
+        let target = targets[index]
+        attempt = UpstreamConnect.start(to: target.address, tls: target.tls, on: loop, timeout: connectTimeout) { [self] result in
             attempt = nil
             switch result {
             case .success(let stream): subscribe(over: stream)
@@ -99,7 +108,7 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
             guard head.framing != .none else { lost("the feed answered without a body"); return false }
             streaming = true
             failures = 0
-            handler.connected()
+            handler.connected(url)
         }
         guard streaming else { return true }
         for event in sse.consume(progress.data) {
@@ -117,6 +126,7 @@ final class EventFeedClient: @unchecked Sendable {  // confined to loop.queue
         streaming = false
         guard !stopped else { return }
         if wasStreaming { handler.disconnected(reason) }
+        index = (index + 1) % targets.count  // the next URL (the same one when there is one)
         failures += 1
         let delay = Self.backoff(failures: failures, retryMilliseconds: sse.retryMilliseconds)
         reconnectTimer = loop.scheduleTimer(after: delay) { [self] in connect() }

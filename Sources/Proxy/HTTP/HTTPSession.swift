@@ -223,7 +223,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         client.pauseReading()
         exchangeNumber &+= 1
         exchangeOpen = true
-        if plane.accessLog != nil {
+        if plane.accessLog?.isOn == true {
             startedNanos = WallClock.monotonicNanoseconds()
             logMethod = head.methodString(in: inBuf.readable)
             logTarget = head.targetString(in: inBuf.readable)

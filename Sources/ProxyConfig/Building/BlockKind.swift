@@ -60,3 +60,14 @@ enum BlockKind: CaseIterable {
         return "unknown directive '\(name)'"
     }
 }
+
+extension ConfigParser {
+    /// Every directive the parser knows, by block ("top level", "admin", "role",
+    /// "health", "cluster"), so the manual can be checked against it.
+    public static var directives: [(block: String, names: [String])] {
+        BlockKind.allCases.map { ($0.blockName, $0.directives) }
+    }
+
+    /// The options of a `server` line.
+    public static var serverOptions: [String] { RoleBuilder.serverOptions }
+}

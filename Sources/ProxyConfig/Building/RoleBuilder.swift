@@ -23,6 +23,8 @@ struct RoleBuilder {
             case "health":
                 guard seen.isFirst(s, sink: &checks.sink), let (_, body) = checks.block(s, 0...0) else { continue }
                 role.health = health(body)
+            case "events":
+                if let urls = events(s, seen: &seen) { role.eventFeeds = urls }
             case "database":
                 if let database = checks.single(s, seen: &seen, ValueParsers.path) {
                     role.database = database
@@ -58,7 +60,6 @@ struct RoleBuilder {
         case "connect-timeout": set(\.connectTimeout, ValueParsers.positiveDuration)
         case "idle-timeout": set(\.idleTimeout, ValueParsers.positiveDuration)
         case "head-timeout": set(\.headTimeout, ValueParsers.positiveDuration)
-        case "events": setOptional(\.events, ValueParsers.httpURL)
         case "tls-certificate": setOptional(\.tlsCertificate, ValueParsers.path)
         case "tls-key": setOptional(\.tlsKey, ValueParsers.path)
         case "tls-ca": setOptional(\.tlsCA, ValueParsers.path)
@@ -74,6 +75,27 @@ struct RoleBuilder {
         case "max-headers": set(\.maxHeaders) { text throws(ValueError) in try ValueParsers.integer(text, in: 1...10_000) }
         default: checks.sink.error(BlockKind.role.unknownDirectiveMessage(s.text), at: s.location)
         }
+    }
+
+    /// `events URL [URL…];`: the feed's URLs in the order they are tried; each is checked.
+    private mutating func events(_ s: Statement, seen: inout SeenDirectives) -> [HTTPURL]? {
+        guard seen.isFirst(s, sink: &checks.sink),
+              let arguments = checks.arguments(s, 1...Int.max, usage: "one or more feed URLs")
+        else { return nil }
+        var urls: [HTTPURL] = []
+        var valid = true
+        for argument in arguments {
+            guard let url = checks.value(argument, for: "events", ValueParsers.httpURL) else {
+                valid = false
+                continue
+            }
+            if urls.contains(where: { $0.text == url.text }) {
+                checks.sink.warning("duplicate events URL '\(url.text)'", at: argument.location)
+            } else {
+                urls.append(url)
+            }
+        }
+        return valid ? urls : nil
     }
 
     /// `listen ADDRESS [tls];`

@@ -30,8 +30,11 @@ public struct RoleConfig: Sendable, Equatable {
     public var idleTimeout: Duration
     /// `head-timeout`, default 10s: an HTTP request head must arrive within this (408).
     public var headTimeout: Duration
-    /// `events URL`: an authoritative failover event feed (SSE); nil: none.
-    public var events: HTTPURL?
+    /// `events URL [URL…]`: an authoritative failover event feed (SSE), its URLs in the
+    /// order they are tried; empty: none.
+    public var eventFeeds: [HTTPURL]
+    /// The first feed URL; nil: none.
+    public var events: HTTPURL? { eventFeeds.first }
     /// `database`: the role's database, used only by the preflight of `check`.
     public var database: String?
     /// The `health` block, defaults when absent.
@@ -94,7 +97,7 @@ public struct RoleConfig: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.headTimeout = headTimeout
-        self.events = events
+        self.eventFeeds = events.map { [$0] } ?? []
         self.database = database
         self.health = health
         self.servers = servers

@@ -6,10 +6,12 @@ final class RunningProxy {
     let dir: TemporaryDirectory
     let process: ProxyProcess
 
-    init(config: String) throws {
+    /// `files` (name: text) are written next to proxy.conf before the proxy starts.
+    init(config: String, files: [String: String] = [:], environment: [String: String] = [:]) throws {
         dir = try TemporaryDirectory()
         try dir.write("proxy.conf", config)
-        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url)
+        for (name, text) in files { try dir.write(name, text) }
+        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url, environment: environment)
         try process.start()
     }
 

@@ -1,0 +1,132 @@
+import Foundation
+
+/// The admin API's JSON as `ctl` reads it (the shapes of docs/admin-api.md), and the
+/// tables it prints.
+enum CtlJSON {
+    struct Check: Decodable {
+        let passed: Bool
+        let detail: String
+        let durationMs: Double
+    }
+
+    struct Server: Decodable {
+        let name: String
+        let address: String
+        let state: String
+        let active: Bool
+        let sessions: Int
+        let lastCheck: Check?
+    }
+
+    struct Role: Decodable {
+        let name: String
+        let mode: String
+        let failback: Bool
+        let active: String?
+        let feed: String?
+        let servers: [Server]
+    }
+
+    struct Roles: Decodable { let roles: [Role] }
+
+    struct Event: Decodable {
+        let type: String
+        let role: String
+        let from: String?
+        let to: String?
+        let reason: String?
+        let server: String?
+        let state: String?
+        let at: String
+    }
+
+    struct Change: Decodable {
+        let events: [Event]
+        let role: Role?
+    }
+
+    struct Cluster: Decodable {
+        struct Store: Decodable {
+            let endpoints: [String]
+            let connected: String?
+            let lastRoundTrip: String?
+            let error: String?
+        }
+
+        struct Member: Decodable {
+            let node: String
+            let advertise: String?
+            let leader: Bool
+            let fresh: Bool
+            let acked: Int64
+        }
+
+        let name: String
+        let node: String
+        let leader: String?
+        let fresh: Bool
+        let revision: Int64
+        let store: Store
+        let members: [Member]
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(body))
+    }
+
+    static func errorMessage(_ body: [UInt8]) -> String? {
+        (try? JSONDecoder().decode([String: String].self, from: Data(body)))?["error"]
+    }
+
+    /// One line per server: the role's servers in priority order, `*` on the active one.
+    static func rolesTable(_ roles: [Role]) -> String {
+        var rows = [["ROLE", "SERVER", "ADDRESS", "STATE", "ACTIVE", "SESSIONS", "LAST CHECK"]]
+        for role in roles {
+            if role.servers.isEmpty { rows.append([role.name, "-", "-", "-", "", "0", "-"]) }
+            for server in role.servers {
+                let check = server.lastCheck.map { "\($0.detail) \(format($0.durationMs))ms" } ?? "-"
+                rows.append([role.name, server.name, server.address, server.state, server.active ? "*" : "",
+                             String(server.sessions), check])
+            }
+        }
+        var text = table(rows)
+        for role in roles {
+            text += "\(role.name): \(role.mode), active \(role.active ?? "none"), failback \(role.failback ? "on" : "off")"
+                + (role.feed.map { ", following \($0)" } ?? "") + "\n"
+        }
+        return text
+    }
+
+    static func eventLine(_ event: Event) -> String {
+        if event.type == "failover" {
+            return "\(event.at) failover role=\(event.role) from=\(event.from ?? "-") to=\(event.to ?? "-") reason=\(event.reason ?? "-")"
+        }
+        return "\(event.at) \(event.type) role=\(event.role) server=\(event.server ?? "-") state=\(event.state ?? "-")"
+    }
+
+    static func clusterTable(_ cluster: Cluster) -> String {
+        var text = "cluster \(cluster.name), this node \(cluster.node), leader \(cluster.leader ?? "none"), "
+            + "\(cluster.fresh ? "fresh" : "STALE"), revision \(cluster.revision)\n"
+        text += "store: \(cluster.store.connected ?? "not connected") of \(cluster.store.endpoints.joined(separator: " "))"
+        text += cluster.store.error.map { ", last error: \($0)" } ?? ""
+        text += "\n"
+        var rows = [["NODE", "ADVERTISE", "LEADER", "FRESH", "ACKED"]]
+        for m in cluster.members {
+            rows.append([m.node, m.advertise ?? "-", m.leader ? "*" : "", m.fresh ? "yes" : "no", String(m.acked)])
+        }
+        return text + table(rows)
+    }
+
+    /// Left-aligned columns, two spaces apart, no trailing blanks.
+    static func table(_ rows: [[String]]) -> String {
+        let widths = rows.reduce(into: [Int](repeating: 0, count: rows.first?.count ?? 0)) { widths, row in
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }
+                .joined().replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n") + "\n"
+    }
+
+    private static func format(_ ms: Double) -> String { String(format: "%.1f", ms) }
+}
