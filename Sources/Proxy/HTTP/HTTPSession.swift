@@ -55,6 +55,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var method: HTTPMethod = .get
     private var requestKeepAlive = true
     private var requestIsUpgrade = false
+    /// An HTTP/1.0 client gets no 1xx responses (RFC 9110 §15.2).
+    private var requestIsHTTP10 = false
     private var requestFramer = BodyFramer(.none)
     private var requestDone = true
     /// Framed request-body bytes at the front of `inBuf`, not yet written upstream.
@@ -238,6 +240,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         }
         requestKeepAlive = head.keepAlive
         requestIsUpgrade = head.isUpgrade
+        requestIsHTTP10 = head.version == .http1_0
         headOut.removeAll(keepingCapacity: true)
         head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: forwardedProto,
                             connection: requestIsUpgrade ? .upgrade : .keepAlive, into: &headOut)
@@ -468,8 +471,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 upstreamGarbage("bad response: \(e)")
                 return false
             case .complete(let head, let headLength):
-                if head.isInterim {  // 100 Continue and friends go through as received
-                    respOut.append(contentsOf: up.buffer.bytes(0, headLength))
+                if head.isInterim {  // 100 Continue and friends go through as received, except to HTTP/1.0
+                    if !requestIsHTTP10 { respOut.append(contentsOf: up.buffer.bytes(0, headLength)) }
                     up.buffer.consume(headLength)
                     continue
                 }
