@@ -373,7 +373,9 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         responseBodyUnread = nil
         splicingDown = false
         spliceUnavailable = false
-        up.parser.reset()
+        // The role's head limits bound responses too; a pooled connection may predate a reload.
+        let limits = HTTPParserLimits(maxHeadSize: plane.config.maxHeadSize, maxHeaders: plane.config.maxHeaders, allowsBareLF: true)
+        if up.parser.limits == limits { up.parser.reset() } else { up.parser = HTTPResponseParser(limits: limits) }
         setDeadline(.response)
         up.stream.resumeReading()
         flushUp()
