@@ -29,6 +29,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Cluster mode: what this role's data plane follows and what its leader decided.
     var clusterState = RoleClusterState()
     private var checkObservers: [@Sendable (CheckResult) -> Void] = []
+    /// Resolves added servers' addresses (replaced by tests, on `queue`).
+    var resolver: ServerResolver = RoleController.resolveTarget
 
     var name: String { config.name }
 
