@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
         let backends = try DemoBackendSet(configuration: configuration)
         let (server, stateFile) = try startProxy(configuration, logger: logger)
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout, logger: logger,
-                         onReload: { stateFile?.updateConfiguration($0) }, onExit: { backends.stopAll() }).install()
+                         onReload: { stateFile?.updateConfiguration($0) }, onExit: { stateFile?.flush(); backends.stopAll() }).install()
         printError(DemoConsole.banner(configuration))
         DemoConsole(backends: backends, server: server).start()
         dispatchMain()

@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
         let logger = Logger(label: "failover-proxy")
         let (server, stateFile) = try startProxy(configuration, logger: logger)
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout,
-                         logger: logger, onReload: { stateFile?.updateConfiguration($0) }).install()
+                         logger: logger, onReload: { stateFile?.updateConfiguration($0) }, onExit: { stateFile?.flush() }).install()
         dispatchMain()
     }
 }
