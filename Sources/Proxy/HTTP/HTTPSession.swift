@@ -17,7 +17,7 @@ import HTTP1
 /// request whose whole body is still held), is retried on the role's (new) active server,
 /// at most once per server; a reused pooled connection gets one fresh retry on the same
 /// server first, since a server may close an idle connection just as it is reused.
-final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loop
+final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined to plane.loop
     private enum Phase { case awaitingHead, routing, connecting, exchanging, responding, tunnel, lingering, closed }
     private enum DeadlineKind { case none, head, idle, response, transfer, linger }
 
@@ -33,7 +33,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private let plane: RolePlane
     private let state: HTTPPlaneState
     private let client: StreamConnection
-    private let peer: SocketAddress
+    let peer: SocketAddress
     /// `X-Forwarded-Proto`: "https" on a `tls` listener.
     private let forwardedProto: String
     /// The server a connect under way goes to.
@@ -284,8 +284,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func route() {
         // Fast path, same rule as `admit`: no closure to allocate for the usual request.
         if !plane.isShuttingDown, plane.mayForward, let route = plane.route, !tried.contains(route.server) { return routed(route) }
-        plane.admit(tried: tried) { [weak self] route in self?.routed(route) }
+        plane.admit(tried: tried, client: self) { [weak self] route in self?.routed(route) }
     }
+
+    func watchHangup(_ gone: (() -> Void)?) { client.watchHangup(gone) }
+
+    func heldClientGone() { teardown(cause: "client gone while held") }
 
     private func routed(_ route: Route?) {
         guard phase == .routing else { return }
