@@ -59,7 +59,7 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
 
     private func forward(to upstream: any ByteStream, server: String) {
         self.server = server
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout)
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice)
         let forwarder = TCPForwarder(client: client, upstream: upstream, loop: plane.loop, options: options) { [self] stats in
             plane.unregister(self, from: server)
             if case .error(.upstream, let error) = stats.reason, error.errno == .connectionReset {

@@ -585,7 +585,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     /// The rest of a Content-Length request body is large and `inBuf` holds none of it:
     /// it goes by splice from now on (and the request can no longer be resent).
     private func startSplicingUp(_ up: UpstreamConnection) -> Bool {
-        guard !spliceUnavailable, let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty,
+        guard plane.config.splice, !spliceUnavailable, let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty,
               bodyPendingUp == 0, client.canSplice(to: up.stream) else { return false }
         inBuf.release(state.buffers)
         splicingUp = true
@@ -642,7 +642,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     /// The rest of a Content-Length response body is large, not gzipped, and the upstream
     /// buffer holds none of it: it goes by splice from now on.
     private func startSplicingDown(_ up: UpstreamConnection) -> Bool {
-        guard !spliceUnavailable, responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
+        guard plane.config.splice, !spliceUnavailable, responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
               unread >= Self.spliceThreshold, up.buffer.isEmpty, bodyPendingDown == 0, respOut.isEmpty,
               up.stream.canSplice(to: client) else { return false }
         up.buffer.release(state.buffers)
@@ -900,7 +900,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         up.buffer.release(state.buffers)
         phase = .tunnel
         deadline = 0
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice,
                                            initialToUpstream: toUpstream, initialToClient: toClient)
         guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
         // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
