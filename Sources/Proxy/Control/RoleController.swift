@@ -108,7 +108,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
 
     func startChecker(for server: String) {
         guard let target = targets[server] else { return }
-        let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server)),
+        let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server), health: true),
                                     health: config.health, loop: group.next()) { [weak self] result in
             guard let self else { return }
             queue.async { self.record(result) }

@@ -74,10 +74,12 @@ final class RoleTLS: Sendable {
         Self.source(of: config) == source ? self : try RoleTLS(config: config)
     }
 
-    /// The TLS settings for connecting to `server`, when it is marked `tls`.
-    func upstream(_ server: ServerConfig?) -> UpstreamTLS? {
+    /// The TLS settings for connecting to `server` (its health port with `health`), when it
+    /// is marked `tls`. Sessions are kept per port connected to: a session from the health
+    /// port is never offered to the data port.
+    func upstream(_ server: ServerConfig?, health: Bool = false) -> UpstreamTLS? {
         guard let server, server.tls, let client else { return nil }
-        let key = "\(server.address) \(server.effectiveTLSName)"
+        let key = "\(health ? server.healthAddress : server.address) \(server.effectiveTLSName)"
         let sessions = sessionCaches.withLock { caches in
             if let cache = caches[key] { return cache }
             let cache = TLSSessionCache()
