@@ -42,7 +42,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     private var epochField = 0..<0
     private let peerHost: String
     private var phase: Phase = .awaitingHead
-    /// When `deadlineKind` runs out, in `state.now` time; 0: none. Checked by the plane's ticker.
+    /// When `deadlineKind` runs out, in `state.now` time; 0: none. Enforced by the plane's ticker.
     private(set) var deadline: UInt64 = 0
     private var deadlineKind: DeadlineKind = .none
     private var closeWhenDone = false
@@ -843,6 +843,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         if client.shutdownWrite() != nil { return teardown(cause: "") }
         deadlineKind = .linger
         deadline = state.now + UInt64(Self.lingerTime.wholeNanoseconds)
+        state.deadlineSet(deadline)
         client.resumeReading()
     }
 
@@ -964,6 +965,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         case .linger: timeout = Self.lingerTime
         }
         deadline = state.now + UInt64(max(1, timeout.wholeNanoseconds))
+        state.deadlineSet(deadline)
     }
 
     /// Bytes moved: the response wait and transfer deadlines start over.
