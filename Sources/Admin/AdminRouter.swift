@@ -145,17 +145,19 @@ final class AdminRouter: Sendable {
 
     private func perform(_ operation: RoleOperation, role: String, _ respond: @escaping Respond) {
         proxy.perform(operation, role: role) { [proxy, stateFile, logger] result, snapshot in
-            // On the role's queue, right after the change: keep it before anyone sees it.
-            if let snapshot { stateFile?.record(snapshot) }
-            switch result {
-            case .failure(let error):
-                respond(.error(Self.status(for: error), error.description))
-            case .success(let events):
-                logger.notice("admin change", metadata: ["role": .string(role), "operation": .string("\(operation)")])
-                proxy.roleStatuses { statuses in
-                    respond(.json(200, JSONBodies.change(events: events, role: statuses.first { $0.name == role })))
+            let answer: @Sendable () -> Void = {
+                switch result {
+                case .failure(let error):
+                    respond(.error(Self.status(for: error), error.description))
+                case .success(let events):
+                    logger.notice("admin change", metadata: ["role": .string(role), "operation": .string("\(operation)")])
+                    proxy.roleStatuses { statuses in
+                        respond(.json(200, JSONBodies.change(events: events, role: statuses.first { $0.name == role })))
+                    }
                 }
             }
+            // Right after the change, on the role's queue: the answer waits until the file holds it.
+            if let snapshot, let stateFile { stateFile.record(snapshot, written: answer) } else { answer() }
         }
     }
 

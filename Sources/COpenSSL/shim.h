@@ -34,6 +34,10 @@ static inline long copenssl_SSL_CTX_sess_hits(SSL_CTX *ctx) {
     return SSL_CTX_sess_hits(ctx);
 }
 
+static inline long copenssl_SSL_CTX_sess_accept_good(SSL_CTX *ctx) {
+    return SSL_CTX_sess_accept_good(ctx);
+}
+
 static inline int copenssl_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
@@ -52,6 +56,7 @@ static inline long copenssl_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return S
 static inline long copenssl_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
 static inline long copenssl_SSL_SESS_CACHE_SERVER(void) { return SSL_SESS_CACHE_SERVER; }
 static inline long copenssl_SSL_SESS_CACHE_CLIENT(void) { return SSL_SESS_CACHE_CLIENT; }
+static inline long copenssl_SSL_SESS_CACHE_NO_INTERNAL_STORE(void) { return SSL_SESS_CACHE_NO_INTERNAL_STORE; }
 
 // The ALPN selection callback: accept only "http/1.1" from the client's list, else no ALPN
 // (a client that offers only other protocols still gets a connection, without ALPN).

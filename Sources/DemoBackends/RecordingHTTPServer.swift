@@ -16,6 +16,8 @@ import Synchronization
 /// and answers `LENGTH CHECKSUM` of the body bytes (chunk framing excluded);
 /// `/slow/MS` answers after MS milliseconds; `/close-after` answers keep-alive, then closes; `/garbage` answers bytes that are not HTTP;
 /// `/silent` never answers; `/hangup` closes without answering; an `Upgrade` request gets 101 and then every byte echoed.
+/// `/early-hints` answers `103 Early Hints`, then the usual 200; `/big-head/N` answers a 200 whose head is N bytes
+/// long (one padding field); `/many-headers/N` a 200 with N extra fields.
 /// Anything else: `served by NAME`.
 public final class RecordingHTTPServer: Sendable {
     public struct Request: Sendable {
@@ -174,6 +176,22 @@ public final class RecordingHTTPServer: Sendable {
             return plain("served by \(name)\n")
         case "garbage": _ = BlockingSocket.writeAll(fd, Array("NOT HTTP AT ALL\r\n\r\n".utf8)); return false
         case "hangup": return false
+        case "early-hints":
+            let hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+            guard BlockingSocket.writeAll(fd, Array(hints.utf8)) else { return false }
+            return plain("served by \(name)\n")
+        case "big-head", "many-headers":
+            let n = path.count > 1 ? Int(path[1]) ?? 0 : 0
+            let start = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\(connection)"
+            var fields = ""
+            if path[0] == "many-headers" {
+                for i in 0..<n { fields += "X-Field-\(i): \(i)\r\n" }
+            } else {
+                // The padding makes the whole head, final CRLF included, exactly n bytes.
+                let fixed = start.utf8.count + "X-Padding: \r\n\r\n".utf8.count
+                fields = "X-Padding: " + String(repeating: "p", count: max(0, n - fixed)) + "\r\n"
+            }
+            return BlockingSocket.writeAll(fd, Array((start + fields + "\r\n" + "ok\n").utf8))
         case "silent":
             var scratch = [UInt8](repeating: 0, count: 1024)
             while scratch.withUnsafeMutableBytes({ BlockingSocket.readSome(fd, into: $0) }) != nil {}

@@ -17,10 +17,13 @@ final class IOWatcher {
     private var registered = false
     private(set) var readingActive = false
     private(set) var writingActive = false
+    /// Watching for the peer's close alone (a held client): EPOLLRDHUP without EPOLLIN.
+    private(set) var hangupActive = false
     private var cancelled = false
     // Owners capture themselves here; cleared on cancel to break the cycle.
     private var onReadable: () -> Void
     private var onWritable: () -> Void
+    private var onHangup: (UInt32) -> Void = { _ in }
 
     init(fd: CInt, loop: EventLoop, onReadable: @escaping () -> Void, onWritable: @escaping () -> Void) {
         self.fd = fd
@@ -43,8 +46,18 @@ final class IOWatcher {
         update()
     }
 
+    /// Starts (with the handler, given the events) or stops (nil) hang-up events.
+    func setHangup(_ handler: ((UInt32) -> Void)?) {
+        guard !cancelled else { return }
+        onHangup = handler ?? { _ in }
+        guard (handler != nil) != hangupActive else { return }
+        hangupActive = handler != nil
+        update()
+    }
+
     private var mask: UInt32 {
-        (readingActive ? CLINUX_EPOLLIN | CLINUX_EPOLLRDHUP : 0) | (writingActive ? CLINUX_EPOLLOUT : 0)
+        (readingActive || hangupActive ? CLINUX_EPOLLRDHUP : 0) | (readingActive ? CLINUX_EPOLLIN : 0)
+            | (writingActive ? CLINUX_EPOLLOUT : 0)
     }
 
     private func update() {
@@ -74,6 +87,9 @@ final class IOWatcher {
         if writingActive && !cancelled && (failed || events & CLINUX_EPOLLOUT != 0) {
             onWritable()
         }
+        if hangupActive && !cancelled && (failed || events & CLINUX_EPOLLRDHUP != 0) {
+            onHangup(events)
+        }
     }
 
     /// Stops all events; `done` runs before this returns, once nothing watches the fd.
@@ -82,12 +98,14 @@ final class IOWatcher {
         cancelled = true
         onReadable = {}
         onWritable = {}
+        onHangup = { _ in }
         if registered {
             loop.poller.deregister(fd: fd, token: token)
             registered = false
         }
         readingActive = false
         writingActive = false
+        hangupActive = false
         done()
     }
 }

@@ -42,6 +42,8 @@ final class PipePool {
     let maxIdle: Int
     private var idle: [Pipe] = []
     private(set) var created = 0
+    /// Pipes made beyond this many fail as `pipe2` does at the descriptor limit (tests).
+    var creationLimit = Int.max
 
     init(preferredSize: Int, maxIdle: Int = 128) {
         self.preferredSize = preferredSize
@@ -52,6 +54,7 @@ final class PipePool {
 
     func take() throws(SyscallError) -> Pipe {
         if let pipe = idle.popLast() { return pipe }
+        guard created < creationLimit else { throw SyscallError(call: "pipe2", errno: .tooManyOpenFiles) }
         created += 1
         return try Pipe(preferredSize: preferredSize)
     }

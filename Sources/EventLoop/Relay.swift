@@ -16,20 +16,41 @@ protocol Relay: AnyObject {
     func release()
 }
 
-/// socket → pipe → socket with splice(2): the bytes never enter user space.
+/// socket → pipe → socket with splice(2): the bytes never enter user space. When no pipe
+/// can be had (the descriptor limit), the direction copies through a pooled buffer from
+/// then on instead of failing the session.
 final class SpliceRelay: Relay {
     private static let flags = CLINUX_SPLICE_F_MOVE | CLINUX_SPLICE_F_NONBLOCK
     private let pool: PipePool
+    private let buffers: BufferPool
     private var pipe: Pipe?
+    /// Set once a pipe could not be had.
+    private var copying: CopyRelay?
 
-    init(pool: PipePool) { self.pool = pool }
+    init(pool: PipePool, buffers: BufferPool) {
+        self.pool = pool
+        self.buffers = buffers
+    }
 
-    var buffered: Int { pipe?.buffered ?? 0 }
-    var hasRoom: Bool { pipe.map { $0.room > 0 } ?? true }
+    var buffered: Int { copying?.buffered ?? pipe?.buffered ?? 0 }
+    var hasRoom: Bool { copying?.hasRoom ?? pipe.map { $0.room > 0 } ?? true }
+    /// Whether this direction fell back to copying.
+    var isCopying: Bool { copying != nil }
 
     func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        if let copying { return try copying.fill(from: source) }
         let pipe: Pipe
-        if let current = self.pipe { pipe = current } else { pipe = try pool.take() }
+        if let current = self.pipe {
+            pipe = current
+        } else {
+            do {
+                pipe = try pool.take()
+            } catch where error.call == "pipe2" {
+                let copying = CopyRelay(pool: buffers)
+                self.copying = copying
+                return try copying.fill(from: source)
+            }
+        }
         self.pipe = pipe
         let result = try Syscall.splice(from: source.readinessDescriptor, to: pipe.writeFD, count: pipe.room, flags: Self.flags)
         if case .processed(let n) = result { pipe.buffered += n }
@@ -38,6 +59,7 @@ final class SpliceRelay: Relay {
     }
 
     func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        if let copying { return try copying.drain(to: sink) }
         guard let pipe, pipe.buffered > 0 else { return .processed(0) }
         let result = try Syscall.splice(from: pipe.readFD, to: sink.readinessDescriptor, count: pipe.buffered, flags: Self.flags)
         if case .processed(let n) = result {
@@ -52,7 +74,10 @@ final class SpliceRelay: Relay {
         pipe = nil
     }
 
-    func release() { giveBack() }
+    func release() {
+        giveBack()
+        copying?.release()
+    }
 }
 
 /// read → buffer → write through one pooled buffer: for ends that are not plain sockets.

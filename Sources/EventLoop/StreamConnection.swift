@@ -32,6 +32,8 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     public let loop: EventLoop
     public let stream: any ByteStream
     private var watcher: IOWatcher!
+    /// The same watcher, for `watchHangup` (one epoll registration per descriptor).
+    var hangupWatcher: IOWatcher { watcher }
     private var onReadable: () -> Void = {}
     private var onWritable: () -> Void = {}
     private var onClosed: () -> Void = {}

@@ -60,7 +60,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         self.idleTimeoutNanos = options.idleTimeout.map { UInt64(max(1, $0.nanoseconds)) }
         isSplicing = options.splice && client is Socket && upstream is Socket
         let makeRelay: () -> Relay = { [isSplicing] in
-            isSplicing ? SpliceRelay(pool: loop.pipePool) as Relay : CopyRelay(pool: loop.bufferPool) as Relay
+            isSplicing ? SpliceRelay(pool: loop.pipePool, buffers: loop.bufferPool) as Relay : CopyRelay(pool: loop.bufferPool) as Relay
         }
         clientWatcher = IOWatcher(
             fd: client.readinessDescriptor, loop: loop,

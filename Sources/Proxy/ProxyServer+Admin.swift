@@ -46,10 +46,7 @@ extension ProxyServer {
             // Through the store: answered once the leader applied it (no local snapshot to keep).
             return cluster.submit(role: role, operation) { result in completion(result.map { [] }, nil) }
         }
-        controller.queue.async {
-            let result = Result { () throws(OperationError) in try controller.perform(operation) }
-            completion(result, controller.model.snapshot())
-        }
+        controller.perform(operation) { result in completion(result, controller.model.snapshot()) }
     }
 
     /// Every role's state (with session counts from every loop), in configuration order.

@@ -71,7 +71,16 @@ extension ProxyServer {
             }
             newListeners[role.name] = kept + added
             if let old = current[role.name] {
-                if let tls = newTLS[role.name] { controller.updateTLS(tls) }
+                // Same address, `tls` flipped: the socket stays, new clients speak as the file
+                // says (to TLS only once every loop has the certificate).
+                var flips: [(ListenerTLS, Bool)] = []
+                for bound in kept {
+                    guard let tls = role.listeners.first(where: { $0.address == bound.endpoint })?.tls, tls != bound.tls.isOn else { continue }
+                    flips.append((bound.tls, tls))
+                    summary.append("role \(role.name): \(bound.endpoint) \(tls ? "now speaks TLS" : "now plain")")
+                }
+                let flip: @Sendable () -> Void = { [flips] in for (listener, tls) in flips { listener.set(tls) } }
+                if let tls = newTLS[role.name] { controller.updateTLS(tls, applied: flip) } else { flip() }
                 if old.config.withoutLocations != role.withoutLocations {
                     controller.reconfigure(to: role, targets: targets)
                     summary.append("role \(role.name): reconfigured")

@@ -5,6 +5,7 @@ import EventLoop
 import FailoverModel
 import Logging
 import ProxyConfig
+import Synchronization
 
 /// The whole proxy for one configuration: event loops, one controller per role, and the
 /// listeners that hand accepted clients to the role's plane on the accepting loop.
@@ -71,15 +72,15 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
         var bound: [BoundListener] = []
         for config in listeners {
             let endpoint = config.address
-            let tls = config.tls
+            let tls = ListenerTLS(config.tls)
             do {
                 let address = try AddressResolution.resolve(endpoint, what: "listen")
                 let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
                     logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
                 }) { [controller] socket, peer, loop in
-                    controller.plane(for: loop).accept(socket, peer: peer, tls: tls)
+                    controller.plane(for: loop).accept(socket, peer: peer, tls: tls.isOn)
                 }
-                bound.append(BoundListener(endpoint: endpoint, listener: listener))
+                bound.append(BoundListener(endpoint: endpoint, listener: listener, tls: tls))
             } catch {
                 for b in bound { b.listener.close() }
                 if let error = error as? ProxyError { throw error }
@@ -140,6 +141,16 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
 struct BoundListener {
     let endpoint: Endpoint
     let listener: Listener
+    /// Whether new clients on it speak TLS: a reload may flip it on the same socket.
+    let tls: ListenerTLS
+}
+
+/// A listener's `tls` flag, read on every accept and flipped by a reload.
+final class ListenerTLS: Sendable {
+    private let on: Atomic<Bool>
+    init(_ on: Bool) { self.on = Atomic(on) }
+    var isOn: Bool { on.load(ordering: .relaxed) }
+    func set(_ value: Bool) { on.store(value, ordering: .relaxed) }
 }
 
 extension RolePlane {

@@ -39,6 +39,11 @@ public final class TLSClientContext: @unchecked Sendable {
                 throw TLSError(.contextSetup, OpenSSLErrorStack.describe("cannot load the system's CA store"))
             }
             SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
+            // New sessions go to the connection's `TLSSessionCache` (if it has one), not to
+            // OpenSSL's internal store: a client resumes only with the server it came from.
+            _ = copenssl_SSL_CTX_set_session_cache_mode(
+                ctx, copenssl_SSL_SESS_CACHE_CLIENT() | copenssl_SSL_SESS_CACHE_NO_INTERNAL_STORE())
+            SSL_CTX_sess_set_new_cb(ctx, TLSSessionCache.newSessionCallback)
             if let certificateChainFile, let keyFile {
                 try ContextSettings.useCertificate(ctx, chainFile: certificateChainFile, keyFile: keyFile)
             }

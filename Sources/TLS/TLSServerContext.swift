@@ -49,4 +49,6 @@ public final class TLSServerContext: @unchecked Sendable {
 
     /// Handshakes this context resumed from its session cache or a ticket (for tests and metrics).
     public var sessionCacheHits: Int { Int(copenssl_SSL_CTX_sess_hits(ctx)) }
+    /// Handshakes completed on this context, resumed ones included (for tests and metrics).
+    public var handshakesCompleted: Int { Int(copenssl_SSL_CTX_sess_accept_good(ctx)) }
 }

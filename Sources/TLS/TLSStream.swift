@@ -57,6 +57,8 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     public private(set) var lastError: TLSError?
     /// True when the last `.wouldBlock` from `read` was OpenSSL wanting to write.
     public private(set) var wantsWriteToProgress = false
+    /// Where this client connection's new sessions go: alive as long as the `SSL` points to it.
+    private var sessions: TLSSessionCache?
 
     private init(role: Role, socket: Socket, ctx: OpaquePointer) throws(TLSError) {
         self.role = role
@@ -86,9 +88,20 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     /// - Parameter serverName: `tls-name`, or the host of the server's address: sent as SNI
     ///   (unless it is an IP address, which SNI does not allow) and, when the context
     ///   verifies, the name (or IP address) the certificate must match.
-    public static func client(socket: Socket, context: TLSClientContext, serverName: String?) throws(TLSError) -> TLSStream {
+    /// - Parameter sessions: the server's cache: a session from it is offered (resumption),
+    ///   and the new ones go there.
+    public static func client(socket: Socket, context: TLSClientContext, serverName: String?,
+                              sessions: TLSSessionCache? = nil) throws(TLSError) -> TLSStream {
         let stream = try TLSStream(role: .client, socket: socket, ctx: context.ctx)
         let ssl = stream.ssl!
+        if let sessions {
+            stream.sessions = sessions
+            SSL_set_ex_data(ssl, TLSSessionCache.appDataIndex, Unmanaged.passUnretained(sessions).toOpaque())
+            if let session = sessions.take() {
+                _ = SSL_set_session(ssl, session)  // takes a reference of its own
+                SSL_SESSION_free(session)
+            }
+        }
         if let serverName, !serverName.isEmpty {
             let isIP = Self.isIPAddress(serverName)
             if !isIP, copenssl_SSL_set_tlsext_host_name(ssl, serverName) != 1 {

@@ -19,7 +19,7 @@ struct DemoCommand: ParsableCommand {
         let (server, stateFile, admin) = try startProxy(configuration, logger: logger)
         ProcessLifecycle(server: server, configPath: options.config, shutdownTimeout: configuration.shutdownTimeout, logger: logger,
                          started: configuration, onReload: { stateFile?.updateConfiguration($0); admin.reload($0.admin) },
-                         onExit: { backends.stopAll() }).install()
+                         onExit: { stateFile?.flush(); backends.stopAll() }).install()
         printError(DemoConsole.banner(configuration))
         DemoConsole(backends: backends, server: server).start()
         dispatchMain()

@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
                          logger: logger, notifier: notifier, started: configuration, onReload: {
                              stateFile?.updateConfiguration($0)
                              admin.reload($0.admin)
-                         }).install()
+                         }, onExit: { stateFile?.flush() }).install()
         notifier?.ready(server)  // every listener is bound: startProxy returned
         dispatchMain()
     }

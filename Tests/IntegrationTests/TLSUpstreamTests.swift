@@ -87,6 +87,8 @@ import Testing
         defer { front.stop() }
         #expect(tlsServers.waitForActive("bad", "s"))
         #expect(front.waitForActive("front", "primary"))
+        // The bad role's start-up check is counted by its own thread, maybe after it is active.
+        #expect(eventually { data.served >= 1 })
         let servedBefore = data.served
         let client = try TestClient(port: front.port("front"), timeoutSeconds: 10)
         #expect(client.readToEnd() == [])  // held, then closed without a byte: never connected to the server

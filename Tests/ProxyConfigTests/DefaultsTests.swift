@@ -32,6 +32,7 @@ struct DefaultsTests {
         #expect(role.compressMinSize == 1024)
         #expect(role.maxHeadSize == 16 * 1024)
         #expect(role.maxHeaders == 100)
+        #expect(role.splice == true)
         #expect(role.health.path == nil)
         #expect(role.health.expect == 200...399)
         #expect(role.health.interval == .seconds(1))
@@ -54,5 +55,14 @@ struct DefaultsTests {
     @Test func accessLogStderr() throws {
         let config = try #require(ConfigParser.parse("access-log stderr;", file: "a.conf").configuration)
         #expect(config.accessLog == .stderr)
+    }
+
+    @Test func spliceOffIsPerRole() throws {
+        let text = "role a { listen 127.0.0.1:0; mode tcp; splice off; server s 127.0.0.1:1; }\n"
+            + "role b { listen 127.0.0.1:0; mode tcp; server s 127.0.0.1:2; }\n"
+        let result = ConfigParser.parse(text, file: "s.conf")
+        #expect(result.diagnostics == [])
+        #expect(result.configuration?.roles.map(\.splice) == [false, true])
+        #expect(ConfigParser.parse("role a { splice maybe; }", file: "s.conf").diagnostics.contains { $0.description.contains("error") })
     }
 }

@@ -121,13 +121,13 @@ extension ClusterController {
             consumedRequests.insert(id)
             return flush()
         }
-        controller.queue.async { [self] in
+        // Answered on the role's queue right after the change (an added server's name is
+        // resolved off that queue first).
+        controller.perform(operation) { [self] result in
             let answer: OperationResult
-            do throws(OperationError) {
-                _ = try controller.perform(operation)
-                answer = OperationResult()
-            } catch {
-                answer = OperationResult(error: error.description, category: error.category)
+            switch result {
+            case .success: answer = OperationResult()
+            case .failure(let error): answer = OperationResult(error: error.description, category: error.category)
             }
             // Queued after the intents the operation produced: one transaction carries both.
             queue.async { [self] in

@@ -29,17 +29,42 @@ public enum OperationError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
+/// Turns an added server's `host:port` into its endpoint and socket addresses. May block on
+/// DNS: called on `RoleController.resolution`, never on a role's queue or a loop.
+typealias ServerResolver = @Sendable (_ name: String, _ address: String) throws(OperationError)
+    -> (address: Endpoint, target: ServerTarget)
+
 extension RoleController {
-    /// Carries out `operation` on the model, then its events (routes, logs, observers).
-    /// Runs on `queue`. Adding a server resolves its address first (it may block on DNS:
-    /// this queue is not an event loop) and starts its health checks; removing one stops them.
-    func perform(_ operation: RoleOperation) throws(OperationError) -> [ModelEvent] {
-        dispatchPrecondition(condition: .onQueue(queue))
-        var added: (address: Endpoint, target: ServerTarget)?
-        if case .addServer(let name, let address) = operation {
-            if model.index(of: name) != nil { throw .refused(.duplicateServer(name)) }
-            added = try Self.resolveTarget(name: name, address: address)
+    /// Where added servers' names are resolved: many at once, none on a role's queue.
+    static let resolution = DispatchQueue(label: "failover-proxy.resolve", attributes: .concurrent)
+
+    /// Carries out `operation`; `done` runs on `queue` right after the change (or the refusal).
+    /// Adding a server resolves its address on `resolution` first: the role keeps deciding
+    /// meanwhile, and the change is made once the name resolved (or refused if it did not).
+    func perform(_ operation: RoleOperation, then done: @escaping @Sendable (Result<[ModelEvent], OperationError>) -> Void) {
+        queue.async { [self] in
+            guard case .addServer(let name, let address) = operation else {
+                return done(Result { () throws(OperationError) in try perform(operation, resolved: nil) })
+            }
+            if model.index(of: name) != nil { return done(.failure(.refused(.duplicateServer(name)))) }
+            let resolve = resolver
+            Self.resolution.async { [self] in
+                let resolved = Result { () throws(OperationError) in try resolve(name, address) }
+                queue.async { [self] in
+                    done(resolved.flatMap { found in Result { () throws(OperationError) in try perform(operation, resolved: found) } })
+                }
+            }
         }
+    }
+
+    /// Carries out `operation` on the model, then its events (routes, logs, observers).
+    /// Runs on `queue`; an added server comes with its address `resolved` (and starts its
+    /// health checks); removing one stops them.
+    private func perform(_ operation: RoleOperation, resolved: (address: Endpoint, target: ServerTarget)?)
+        throws(OperationError) -> [ModelEvent]
+    {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if case .addServer(let name, _) = operation, model.index(of: name) != nil { throw .refused(.duplicateServer(name)) }
         let now = WallClock.now()
         let events: [ModelEvent]
         do throws(ModelError) {
@@ -58,9 +83,9 @@ extension RoleController {
                 targets[name] = nil
                 lastChecks[name] = nil
             case .addServer(let name, _):
-                guard let added else { return [] }
-                events = try model.addServer(name: name, address: added.address.description, at: now)
-                targets[name] = added.target
+                guard let resolved else { return [] }
+                events = try model.addServer(name: name, address: resolved.address.description, at: now)
+                targets[name] = resolved.target
                 lastChecks[name] = nil
                 startChecker(for: name)
             }
@@ -71,11 +96,10 @@ extension RoleController {
         return events
     }
 
-    private static func resolveTarget(name: String, address: String) throws(OperationError)
-        -> (address: Endpoint, target: ServerTarget)
-    {
+    /// The product's resolver: `getaddrinfo` for names, none for numeric addresses.
+    static let resolveTarget: ServerResolver = { name, address throws(OperationError) in
         guard let endpoint = EndpointText.parse(address) else { throw .invalidAddress(address) }
-        do {
+        do throws(ProxyError) {
             return (endpoint, try AddressResolution.target(for: ServerConfig(name: name, address: endpoint)))
         } catch {
             throw .unresolvable(error.description)

@@ -1,3 +1,4 @@
+import Dispatch
 import EventLoop
 import FailoverModel
 import ProxyConfig
@@ -70,13 +71,18 @@ extension RoleController {
     }
 
     /// New TLS contexts (certificates reloaded): new accepts and connects use them, health
-    /// checks of tls servers start over with them.
-    func updateTLS(_ new: RoleTLS) {
+    /// checks of tls servers start over with them. `applied` runs once every loop has them.
+    func updateTLS(_ new: RoleTLS, applied: (@Sendable () -> Void)? = nil) {
         queue.async { [self] in
-            guard new !== tls else { return }
+            guard new !== tls else { applied?(); return }
             let clientChanged = new.client !== tls.client
             tls = new
-            for plane in planes { plane.loop.execute { plane.tls = new } }
+            let loops = DispatchGroup()
+            for plane in planes {
+                loops.enter()
+                plane.loop.execute { plane.tls = new; loops.leave() }
+            }
+            if let applied { loops.notify(queue: queue, execute: applied) }
             guard clientChanged else { return }
             for server in config.servers where server.tls && checkers[server.name] != nil {
                 checkers.removeValue(forKey: server.name)?.stop()

@@ -31,6 +31,8 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Cluster mode: what this role's data plane follows and what its leader decided.
     var clusterState = RoleClusterState()
     private var checkObservers: [@Sendable (CheckResult) -> Void] = []
+    /// Resolves added servers' addresses (replaced by tests, on `queue`).
+    var resolver: ServerResolver = RoleController.resolveTarget
 
     var name: String { config.name }
 
@@ -108,7 +110,7 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
 
     func startChecker(for server: String) {
         guard let target = targets[server] else { return }
-        let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server)),
+        let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server), health: true),
                                     health: config.health, loop: group.next()) { [weak self] result in
             guard let self else { return }
             queue.async { self.record(result) }

@@ -1,4 +1,5 @@
 import FailoverModel
+import Dispatch
 import Foundation
 import Glibc
 import Logging
@@ -10,18 +11,26 @@ import Synchronization
 /// fail back (SPEC §4).
 ///
 /// Written whole and atomically on every change that matters (temp file, fsync, rename,
-/// fsync of the directory), from the role's queue right after the change; a write that
-/// fails is logged and retried at the next change. Health verdicts are not kept: a restart
-/// checks again, with the saved active server as the preferred choice.
+/// fsync of the directory), on a serial queue of its own, never a role's: a slow disk does
+/// not stop a role deciding. Each write takes the latest state of every role, so writes
+/// stay in order and the last change always wins; changes made while a write is under way
+/// go out together in the next. A write that fails is logged and retried at the next
+/// change. Health verdicts are not kept: a restart checks again, with the saved active
+/// server as the preferred choice.
 public final class StateFile: Sendable {
     public let path: String
     private let logger: Logger
     private let state: Mutex<State>
+    /// Runs every write, in order.
+    private let writer = DispatchQueue(label: "failover-proxy.state-file")
 
     private struct State {
-        /// The latest snapshot per role, and what of it was last written.
+        /// The latest snapshot per role, and its kept part.
         var roles: [String: SavedRole] = [:]
-        var written: [String: PersistentPart] = [:]
+        var recorded: [String: PersistentPart] = [:]
+        /// Changes recorded so far, and how many of them the file holds.
+        var changes = 0
+        var written = 0
         /// Server names per role in the configuration file, to tell runtime changes from file changes.
         var configured: [String: [String]]
     }
@@ -47,25 +56,31 @@ public final class StateFile: Sendable {
         return saved
     }
 
-    /// Records a role's snapshot; writes the file when a kept part changed.
-    public func record(_ snapshot: RoleSnapshot) {
+    /// Records a role's snapshot; the file is written (off the caller's queue) when a kept
+    /// part changed. `written`, when given, runs once the file holds this snapshot (or its
+    /// write failed and was logged), on the writer's queue.
+    public func record(_ snapshot: RoleSnapshot, written: (@Sendable () -> Void)? = nil) {
         // Before its first choice a restarted role has no active server yet: keep the saved one.
-        guard !snapshot.isStartingUp else { return }
-        // Written under the lock: roles change on queues of their own, and two writers must
-        // neither share the temp file nor let an older document land after a newer one.
-        state.withLock { state in
+        let behind = snapshot.isStartingUp ? false : state.withLock { state in
             let part = PersistentPart(snapshot)
-            guard state.written[snapshot.name] != part else { return }
-            state.roles[snapshot.name] = SavedRole(snapshot: snapshot,
-                                                   configuredServers: state.configured[snapshot.name] ?? [])
-            do {
-                try write(SavedState(roles: state.roles.values.sorted { $0.snapshot.name < $1.snapshot.name }))
-                state.written[snapshot.name] = part
-            } catch {
-                // Kept in memory; the next change writes it again.
-                logger.error("cannot write the state file", metadata: ["path": .string(path), "error": .string("\(error)")])
+            if state.recorded[snapshot.name] != part {
+                state.recorded[snapshot.name] = part
+                state.roles[snapshot.name] = SavedRole(snapshot: snapshot,
+                                                       configuredServers: state.configured[snapshot.name] ?? [])
+                state.changes += 1
             }
+            return state.written < state.changes
         }
+        guard behind || written != nil else { return }
+        writer.async { [self] in
+            writeIfBehind()
+            written?()
+        }
+    }
+
+    /// Waits until every change recorded so far was written (or failed): before exiting.
+    public func flush() {
+        writer.sync { writeIfBehind() }
     }
 
     /// After a reload: runtime changes are judged against the new file's servers from now on.
@@ -84,6 +99,22 @@ public final class StateFile: Sendable {
     }
 
     // MARK: atomic write
+
+    /// On `writer`: writes the latest state unless the file already holds every change.
+    private func writeIfBehind() {
+        let pending = state.withLock { state -> (SavedState, Int)? in
+            guard state.written < state.changes else { return nil }
+            return (SavedState(roles: state.roles.values.sorted { $0.snapshot.name < $1.snapshot.name }), state.changes)
+        }
+        guard let (document, changes) = pending else { return }
+        do {
+            try write(document)
+            state.withLock { $0.written = max($0.written, changes) }
+        } catch {
+            // Kept in memory; the next change writes it again.
+            logger.error("cannot write the state file", metadata: ["path": .string(path), "error": .string("\(error)")])
+        }
+    }
 
     private func write(_ document: SavedState) throws {
         let encoder = JSONEncoder()

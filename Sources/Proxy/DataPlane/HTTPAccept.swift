@@ -6,7 +6,6 @@ extension RolePlane {
         if isShuttingDown { stream.close(); return }
         let state: HTTPPlaneState
         if let existing = http { state = existing } else { state = HTTPPlaneState(plane: self); http = state }
-        state.refreshNow()
         state.fitBuffers()
         HTTPSession(client: stream, peer: peer, secure: secure, plane: self, state: state).start()
     }

@@ -81,19 +81,30 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     var mayForward: Bool { gate?.mayForward ?? true }
 
     /// Calls `resume` with a route to a server not in `tried`, now or once one is published,
-    /// or with nil when `hold` runs out first (or the proxy shuts down).
-    func admit(tried: Set<String>, _ resume: @escaping (Route?) -> Void) {
+    /// or with nil when `hold` runs out first (or the proxy shuts down). While it waits, a
+    /// `client` that goes away leaves the hold queue at once (`resume` is then not called).
+    func admit(tried: Set<String>, client: HeldClient? = nil, _ resume: @escaping (Route?) -> Void) {
         if isShuttingDown || !mayForward { resume(nil); return }
         if let route, !tried.contains(route.server) { resume(route); return }
         guard waiters.count < Self.maxWaiters else { resume(nil); return }
-        let waiter = Waiter(tried: tried, resume: resume)
+        let waiter = Waiter(tried: tried, client: client, resume: resume)
         waiters.append(waiter)
         waiter.timer = loop.scheduleTimer(after: config.hold) { [weak self, weak waiter] in
             guard let self, let waiter else { return }
             waiters.removeAll { $0 === waiter }
             waiter.fire(nil)
         }
+        client?.watchHangup { [weak self, weak waiter] in
+            guard let self, let waiter else { return }
+            waiters.removeAll { $0 === waiter }
+            waiter.abandon()
+            controller.logger.info("held client gone", metadata: ["client": .string(client.map { "\($0.peer)" } ?? "-")])
+            client?.heldClientGone()
+        }
     }
+
+    /// Clients held on this loop now.
+    var heldCount: Int { waiters.count }
 
     private func releaseWaiters() {
         guard let route, !waiters.isEmpty else { return }
@@ -140,22 +151,42 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     }
 }
 
+/// A held client's side of the hold queue: noticing that it went away while it waits.
+protocol HeldClient: AnyObject {
+    var peer: SocketAddress { get }
+    /// Calls `gone` once if the client closes while held; nil stops watching.
+    func watchHangup(_ gone: (() -> Void)?)
+    /// It left the hold queue because it went away: close it.
+    func heldClientGone()
+}
+
 /// A client waiting for a route.
 private final class Waiter: @unchecked Sendable {  // confined to the plane's loop
     let tried: Set<String>
     private var resume: ((Route?) -> Void)?
+    private weak var client: HeldClient?
     var timer: TimerHandle?
 
-    init(tried: Set<String>, resume: @escaping (Route?) -> Void) {
+    init(tried: Set<String>, client: HeldClient?, resume: @escaping (Route?) -> Void) {
         self.tried = tried
+        self.client = client
         self.resume = resume
     }
 
     func fire(_ route: Route?) {
-        timer?.cancel()
-        guard let resume else { return }
-        self.resume = nil
+        guard let resume = stop() else { return }
         resume(route)
+    }
+
+    /// The client went away: it is not resumed.
+    func abandon() { _ = stop() }
+
+    private func stop() -> ((Route?) -> Void)? {
+        timer?.cancel()
+        client?.watchHangup(nil)
+        client = nil
+        defer { resume = nil }
+        return resume
     }
 }
 

@@ -8,9 +8,9 @@ import FailoverModel
 /// A connect that fails (refused, timeout) is a passive health failure; the client then
 /// waits for a route to a server it has not tried yet, within `hold`: a failover costs it a
 /// short wait, not a dropped connection.
-final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plane.loop.queue
+final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // confined to plane.loop.queue
     private let client: any ByteStream
-    private let peer: SocketAddress
+    let peer: SocketAddress
     private let plane: RolePlane
     private let accepted = WallClock.monotonicNanoseconds()
     private var tried: Set<String> = []
@@ -18,6 +18,8 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
     private var forwarder: TCPForwarder?
     private var server: String?
     private var retainedSelf: TCPSession?
+    /// Set while held for a route.
+    private var hangup: HangupWatch?
 
     init(client: any ByteStream, peer: SocketAddress, plane: RolePlane) {
         self.client = client
@@ -31,7 +33,7 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
     }
 
     private func waitForRoute() {
-        plane.admit(tried: tried) { [self] route in
+        plane.admit(tried: tried, client: self) { [self] route in
             guard let route else { return end(server: nil, up: 0, down: 0, outcome: "no-server") }
             connect(to: route)
         }
@@ -57,7 +59,7 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
 
     private func forward(to upstream: any ByteStream, server: String) {
         self.server = server
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout)
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice)
         let forwarder = TCPForwarder(client: client, upstream: upstream, loop: plane.loop, options: options) { [self] stats in
             plane.unregister(self, from: server)
             if case .error(.upstream, let error) = stats.reason, error.errno == .connectionReset {
@@ -68,6 +70,15 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
         self.forwarder = forwarder
         plane.register(self, on: server)
         forwarder.start()
+    }
+
+    func watchHangup(_ gone: (() -> Void)?) {
+        hangup?.cancel()
+        hangup = gone.map { HangupWatch(stream: client, loop: plane.loop, gone: $0) }
+    }
+
+    func heldClientGone() {
+        end(server: nil, up: 0, down: 0, outcome: "client-gone-while-held")
     }
 
     func closeNow() {

@@ -17,7 +17,7 @@ import HTTP1
 /// request whose whole body is still held), is retried on the role's (new) active server,
 /// at most once per server; a reused pooled connection gets one fresh retry on the same
 /// server first, since a server may close an idle connection just as it is reused.
-final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loop
+final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined to plane.loop
     private enum Phase { case awaitingHead, routing, connecting, exchanging, responding, tunnel, lingering, closed }
     private enum DeadlineKind { case none, head, idle, response, transfer, linger }
 
@@ -33,7 +33,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private let plane: RolePlane
     private let state: HTTPPlaneState
     private let client: StreamConnection
-    private let peer: SocketAddress
+    let peer: SocketAddress
     /// `X-Forwarded-Proto`: "https" on a `tls` listener.
     private let forwardedProto: String
     /// The server a connect under way goes to.
@@ -42,7 +42,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var epochField = 0..<0
     private let peerHost: String
     private var phase: Phase = .awaitingHead
-    /// When `deadlineKind` runs out, in `state.now` time; 0: none. Checked by the plane's ticker.
+    /// When `deadlineKind` runs out, in `state.now` time; 0: none. Enforced by the plane's ticker.
     private(set) var deadline: UInt64 = 0
     private var deadlineKind: DeadlineKind = .none
     private var closeWhenDone = false
@@ -55,6 +55,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var method: HTTPMethod = .get
     private var requestKeepAlive = true
     private var requestIsUpgrade = false
+    /// An HTTP/1.0 client gets no 1xx responses (RFC 9110 §15.2).
+    private var requestIsHTTP10 = false
     private var requestFramer = BodyFramer(.none)
     private var requestDone = true
     /// Framed request-body bytes at the front of `inBuf`, not yet written upstream.
@@ -238,6 +240,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         }
         requestKeepAlive = head.keepAlive
         requestIsUpgrade = head.isUpgrade
+        requestIsHTTP10 = head.version == .http1_0
         headOut.removeAll(keepingCapacity: true)
         head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: forwardedProto,
                             connection: requestIsUpgrade ? .upgrade : .keepAlive, into: &headOut)
@@ -281,8 +284,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private func route() {
         // Fast path, same rule as `admit`: no closure to allocate for the usual request.
         if !plane.isShuttingDown, plane.mayForward, let route = plane.route, !tried.contains(route.server) { return routed(route) }
-        plane.admit(tried: tried) { [weak self] route in self?.routed(route) }
+        plane.admit(tried: tried, client: self) { [weak self] route in self?.routed(route) }
     }
+
+    func watchHangup(_ gone: (() -> Void)?) { client.watchHangup(gone) }
+
+    func heldClientGone() { teardown(cause: "client gone while held") }
 
     private func routed(_ route: Route?) {
         guard phase == .routing else { return }
@@ -369,7 +376,9 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         responseBodyUnread = nil
         splicingDown = false
         spliceUnavailable = false
-        up.parser.reset()
+        // The role's head limits bound responses too; a pooled connection may predate a reload.
+        let limits = HTTPParserLimits(maxHeadSize: plane.config.maxHeadSize, maxHeaders: plane.config.maxHeaders, allowsBareLF: true)
+        if up.parser.limits == limits { up.parser.reset() } else { up.parser = HTTPResponseParser(limits: limits) }
         setDeadline(.response)
         up.stream.resumeReading()
         flushUp()
@@ -467,8 +476,8 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 upstreamGarbage("bad response: \(e)")
                 return false
             case .complete(let head, let headLength):
-                if head.isInterim {  // 100 Continue and friends go through as received
-                    respOut.append(contentsOf: up.buffer.bytes(0, headLength))
+                if head.isInterim {  // 100 Continue and friends go through as received, except to HTTP/1.0
+                    if !requestIsHTTP10 { respOut.append(contentsOf: up.buffer.bytes(0, headLength)) }
                     up.buffer.consume(headLength)
                     continue
                 }
@@ -575,7 +584,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     /// The rest of a Content-Length request body is large and `inBuf` holds none of it:
     /// it goes by splice from now on (and the request can no longer be resent).
     private func startSplicingUp(_ up: UpstreamConnection) -> Bool {
-        guard !spliceUnavailable, let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty,
+        guard plane.config.splice, !spliceUnavailable, let unread = requestBodyUnread, unread >= Self.spliceThreshold, inBuf.isEmpty,
               bodyPendingUp == 0, client.canSplice(to: up.stream) else { return false }
         inBuf.release(state.buffers)
         splicingUp = true
@@ -632,7 +641,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     /// The rest of a Content-Length response body is large, not gzipped, and the upstream
     /// buffer holds none of it: it goes by splice from now on.
     private func startSplicingDown(_ up: UpstreamConnection) -> Bool {
-        guard !spliceUnavailable, responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
+        guard plane.config.splice, !spliceUnavailable, responseHeadDone, !responseDone, !compressing, !upgrading, let unread = responseBodyUnread,
               unread >= Self.spliceThreshold, up.buffer.isEmpty, bodyPendingDown == 0, respOut.isEmpty,
               up.stream.canSplice(to: client) else { return false }
         up.buffer.release(state.buffers)
@@ -833,6 +842,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         if client.shutdownWrite() != nil { return teardown(cause: "") }
         deadlineKind = .linger
         deadline = state.now + UInt64(Self.lingerTime.wholeNanoseconds)
+        state.deadlineSet(deadline)
         client.resumeReading()
     }
 
@@ -890,7 +900,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         up.buffer.release(state.buffers)
         phase = .tunnel
         deadline = 0
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice,
                                            initialToUpstream: toUpstream, initialToClient: toClient)
         guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
         // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
@@ -954,6 +964,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         case .linger: timeout = Self.lingerTime
         }
         deadline = state.now + UInt64(max(1, timeout.wholeNanoseconds))
+        state.deadlineSet(deadline)
     }
 
     /// Bytes moved: the response wait and transfer deadlines start over.

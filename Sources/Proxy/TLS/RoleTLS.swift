@@ -1,5 +1,6 @@
 import Foundation
 import ProxyConfig
+import Synchronization
 import TLS
 
 /// A role's TLS contexts as built from its configuration and files: immutable, replaced
@@ -12,6 +13,9 @@ final class RoleTLS: Sendable {
     let client: TLSClientContext?
     /// What it was built from: a reload rebuilds only when this differs.
     let source: Source
+    /// Sessions for resumption per `tls` server, by address and name (a server that moved
+    /// starts afresh); made on first use, from any loop.
+    private let sessionCaches = Mutex<[String: TLSSessionCache]>([:])
 
     struct Source: Equatable, Sendable {
         var certificate: FileStamp?
@@ -70,10 +74,19 @@ final class RoleTLS: Sendable {
         Self.source(of: config) == source ? self : try RoleTLS(config: config)
     }
 
-    /// The TLS settings for connecting to `server`, when it is marked `tls`.
-    func upstream(_ server: ServerConfig?) -> UpstreamTLS? {
+    /// The TLS settings for connecting to `server` (its health port with `health`), when it
+    /// is marked `tls`. Sessions are kept per port connected to: a session from the health
+    /// port is never offered to the data port.
+    func upstream(_ server: ServerConfig?, health: Bool = false) -> UpstreamTLS? {
         guard let server, server.tls, let client else { return nil }
-        return UpstreamTLS(context: client, serverName: server.effectiveTLSName)
+        let key = "\(health ? server.healthAddress : server.address) \(server.effectiveTLSName)"
+        let sessions = sessionCaches.withLock { caches in
+            if let cache = caches[key] { return cache }
+            let cache = TLSSessionCache()
+            caches[key] = cache
+            return cache
+        }
+        return UpstreamTLS(context: client, serverName: server.effectiveTLSName, sessions: sessions)
     }
 }
 
@@ -81,4 +94,6 @@ final class RoleTLS: Sendable {
 struct UpstreamTLS: Sendable {
     let context: TLSClientContext
     let serverName: String
+    /// The server's sessions, for resumption; nil: every connection does a full handshake.
+    var sessions: TLSSessionCache? = nil
 }

@@ -55,7 +55,7 @@ final class UpstreamConnect: @unchecked Sendable {  // confined to loop.queue
         guard completion != nil else { return socket.close() }
         let stream: TLSStream
         do {
-            stream = try TLSStream.client(socket: socket, context: tls.context, serverName: tls.serverName)
+            stream = try TLSStream.client(socket: socket, context: tls.context, serverName: tls.serverName, sessions: tls.sessions)
         } catch {
             socket.close()
             return finish(.failure(.tls(error)))

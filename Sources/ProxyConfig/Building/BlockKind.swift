@@ -15,7 +15,7 @@ enum BlockKind: CaseIterable {
                 "listen", "mode", "failback", "on-failover", "hold", "drain-timeout", "connect-timeout",
                 "idle-timeout", "head-timeout", "events", "database", "health", "server",
                 "tls-certificate", "tls-key", "tls-ca", "tls-verify", "compress", "compress-min-size",
-                "max-head-size", "max-headers",
+                "max-head-size", "max-headers", "splice",
             ]
         case .health: ["path", "expect", "interval", "timeout", "rise", "fall"]
         case .cluster:

@@ -66,6 +66,7 @@ struct RoleBuilder {
         case "tls-verify": set(\.tlsVerify, ValueParsers.boolean)
         case "compress": set(\.compress, ValueParsers.boolean)
         case "compress-min-size": set(\.compressMinSize, ValueParsers.size)
+        case "splice": set(\.splice, ValueParsers.boolean)
         case "max-head-size":
             set(\.maxHeadSize) { text throws(ValueError) in
                 let size = try ValueParsers.size(text)

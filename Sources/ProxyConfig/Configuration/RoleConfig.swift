@@ -56,6 +56,8 @@ public struct RoleConfig: Sendable, Equatable {
     public var maxHeadSize: Int
     /// `max-headers`, default 100.
     public var maxHeaders: Int
+    /// `splice`, default on: zero-copy forwarding between plain sockets; off: always copy.
+    public var splice: Bool
     /// Where the `role` block starts.
     public var location: SourceLocation
     /// Where the `database` directive is, when there is one.
@@ -84,6 +86,7 @@ public struct RoleConfig: Sendable, Equatable {
         compressMinSize: Int = 1024,
         maxHeadSize: Int = 16 * 1024,
         maxHeaders: Int = 100,
+        splice: Bool = true,
         location: SourceLocation = SourceLocation(line: 0, column: 0),
         databaseLocation: SourceLocation? = nil
     ) {
@@ -109,6 +112,7 @@ public struct RoleConfig: Sendable, Equatable {
         self.compressMinSize = compressMinSize
         self.maxHeadSize = maxHeadSize
         self.maxHeaders = maxHeaders
+        self.splice = splice
         self.location = location
         self.databaseLocation = databaseLocation
     }
