@@ -78,6 +78,51 @@ public enum BlockingSocket {
         }
     }
 
+    /// SO_TIMESTAMPNS (the value on Linux; the macro does not import): the kernel stamps
+    /// each received segment with its arrival time.
+    static let timestampOption: Int32 = 35
+
+    /// Asks the kernel to stamp received data with its arrival time (see `readSomeStamped`).
+    static func enableReceiveTimestamps(_ fd: Int32) {
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, timestampOption, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Like `readSome`, with the kernel's arrival time of the bytes (CLOCK_REALTIME, since
+    /// the epoch) when the socket has timestamps on: not when this thread got to read them.
+    static func readSomeStamped(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, arrivedAt: Duration?)? {
+        var control = [UInt8](repeating: 0, count: 64)
+        while true {
+            var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            let (n, stamp) = control.withUnsafeMutableBytes { ctl -> (Int, Duration?) in
+                withUnsafeMutablePointer(to: &iov) { iovp -> (Int, Duration?) in
+                    var msg = msghdr()
+                    msg.msg_iov = iovp
+                    msg.msg_iovlen = 1
+                    msg.msg_control = ctl.baseAddress
+                    msg.msg_controllen = ctl.count
+                    let n = recvmsg(fd, &msg, 0)
+                    guard n > 0 else { return (n, nil) }
+                    return (n, Self.timestamp(in: UnsafeRawBufferPointer(rebasing: ctl[0..<Int(msg.msg_controllen)])))
+                }
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            return (n, stamp)
+        }
+    }
+
+    /// The SCM_TIMESTAMPNS timespec in the control data recvmsg filled (one message:
+    /// cmsghdr {len, level, type}, then the timespec, 8-byte aligned on 64-bit Linux).
+    private static func timestamp(in control: UnsafeRawBufferPointer) -> Duration? {
+        let header = MemoryLayout<cmsghdr>.size
+        guard control.count >= header + MemoryLayout<timespec>.size else { return nil }
+        let cmsg = control.loadUnaligned(as: cmsghdr.self)
+        guard cmsg.cmsg_level == SOL_SOCKET, cmsg.cmsg_type == timestampOption else { return nil }
+        let ts = control.loadUnaligned(fromByteOffset: header, as: timespec.self)
+        return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
+    }
+
     static func setReceiveTimeout(_ fd: Int32, seconds: Int) {
         var tv = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

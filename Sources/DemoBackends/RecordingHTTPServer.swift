@@ -31,9 +31,9 @@ public final class RecordingHTTPServer: Sendable {
         public let bodyChecksum: UInt64
         /// Which accepted connection it came on (1-based, in accept order).
         public let connection: Int
-        /// When its head arrived (for a connection's first request, when the connection was
-        /// accepted), on the clock every server of the process shares.
-        public let receivedAt: ContinuousClock.Instant
+        /// When the first bytes of its head arrived, as the kernel stamped them (CLOCK_REALTIME
+        /// since the epoch): not when this server's thread got around to reading them.
+        public let receivedAt: Duration
 
         public func header(_ name: String) -> [String] {
             head.split(separator: "\r\n").dropFirst().compactMap { line in
@@ -94,7 +94,6 @@ public final class RecordingHTTPServer: Sendable {
     private func acceptLoop(_ listener: Int32) {
         while true {
             let fd = accept(listener, nil, nil)
-            let acceptedAt = ContinuousClock.now
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return
@@ -107,7 +106,7 @@ public final class RecordingHTTPServer: Sendable {
             }
             guard let id else { close(fd); return }
             let thread = Thread { [self] in
-                serve(fd, connection: id, acceptedAt: acceptedAt)
+                serve(fd, connection: id)
                 state.withLock { _ = $0.open.remove(fd); _ = $0.openData.remove(id) }
                 close(fd)
             }
@@ -116,14 +115,10 @@ public final class RecordingHTTPServer: Sendable {
         }
     }
 
-    private func serve(_ fd: Int32, connection: Int, acceptedAt: ContinuousClock.Instant) {
-        var first = true
+    private func serve(_ fd: Int32, connection: Int) {
+        BlockingSocket.enableReceiveTimestamps(fd)
         var reader = RawReader(fd: fd)
-        while let head = reader.readHead() {
-            // The first request of a connection counts from the accept: the thread started
-            // for it afterwards is this server's own delay, not the sender's.
-            let receivedAt = first ? acceptedAt : ContinuousClock.now
-            first = false
+        while let (head, receivedAt) = reader.readStampedHead() {
             let lines = head.split(separator: "\r\n")
             let parts = lines.first?.split(separator: " ") ?? []
             guard parts.count == 3 else { return }
@@ -268,18 +263,33 @@ private struct RawReader {
     let fd: Int32
     private var pending: [UInt8] = []
     private var scratch = [UInt8](repeating: 0, count: 256 * 1024)
+    /// When the first byte now in `pending` arrived.
+    private var pendingArrivedAt: Duration?
 
     init(fd: Int32) { self.fd = fd }
 
-    mutating func readHead() -> String? {
+    mutating func readHead() -> String? { readStampedHead()?.head }
+
+    /// The next head and when its first bytes arrived (the kernel's stamp of the read that
+    /// brought them; the wall clock when the socket gives no stamp).
+    mutating func readStampedHead() -> (head: String, arrivedAt: Duration)? {
         while true {
             if let end = find([13, 10, 13, 10]) {
                 let head = String(decoding: pending[0..<(end + 4)], as: UTF8.self)
                 pending.removeFirst(end + 4)
-                return head
+                let arrivedAt = pendingArrivedAt ?? Self.wallClock()
+                // What is left came with the same read (pipelined), or is nothing yet.
+                if pending.isEmpty { pendingArrivedAt = nil }
+                return (head, arrivedAt)
             }
             guard fill() else { return nil }
         }
+    }
+
+    private static func wallClock() -> Duration {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
     }
 
     private func find(_ needle: [UInt8]) -> Int? {
@@ -297,9 +307,10 @@ private struct RawReader {
     }
 
     private mutating func fill() -> Bool {
-        let n = scratch.withUnsafeMutableBytes { BlockingSocket.readSome(fd, into: $0) }
-        guard let n else { return false }
-        pending.append(contentsOf: scratch[0..<n])
+        let read = scratch.withUnsafeMutableBytes { BlockingSocket.readSomeStamped(fd, into: $0) }
+        guard let read else { return false }
+        if pending.isEmpty { pendingArrivedAt = read.arrivedAt ?? Self.wallClock() }
+        pending.append(contentsOf: scratch[0..<read.count])
         return true
     }
 
