@@ -16,20 +16,43 @@ protocol Relay: AnyObject {
     func release()
 }
 
-/// socket → pipe → socket with splice(2): the bytes never enter user space.
+/// socket → pipe → socket with splice(2): the bytes never enter user space. When no pipe
+/// can be had (the process is out of descriptors) the bytes go through a pooled copy
+/// buffer instead, until that is empty again: a missing pipe never ends a session. Only
+/// one of the two holds bytes at a time, so their order is kept.
 final class SpliceRelay: Relay {
     private static let flags = CLINUX_SPLICE_F_MOVE | CLINUX_SPLICE_F_NONBLOCK
     private let pool: PipePool
     private var pipe: Pipe?
+    private let copy: CopyRelay
+    /// Told each time a pipe could not be had and the copying path was taken.
+    private let onPipeShortage: ((SyscallError) -> Void)?
 
-    init(pool: PipePool) { self.pool = pool }
+    init(pool: PipePool, buffers: BufferPool, onPipeShortage: ((SyscallError) -> Void)? = nil) {
+        self.pool = pool
+        copy = CopyRelay(pool: buffers)
+        self.onPipeShortage = onPipeShortage
+    }
 
-    var buffered: Int { pipe?.buffered ?? 0 }
-    var hasRoom: Bool { pipe.map { $0.room > 0 } ?? true }
+    var buffered: Int { (pipe?.buffered ?? 0) + copy.buffered }
+    var hasRoom: Bool {
+        if copy.buffered > 0 { return copy.hasRoom }
+        return pipe.map { $0.room > 0 } ?? true
+    }
 
     func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        if copy.buffered > 0 { return try copy.fill(from: source) }
         let pipe: Pipe
-        if let current = self.pipe { pipe = current } else { pipe = try pool.take() }
+        if let current = self.pipe {
+            pipe = current
+        } else {
+            do {
+                pipe = try pool.take()
+            } catch {
+                onPipeShortage?(error)
+                return try copy.fill(from: source)
+            }
+        }
         self.pipe = pipe
         let result = try Syscall.splice(from: source.readinessDescriptor, to: pipe.writeFD, count: pipe.room, flags: Self.flags)
         if case .processed(let n) = result { pipe.buffered += n }
@@ -38,6 +61,7 @@ final class SpliceRelay: Relay {
     }
 
     func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        if copy.buffered > 0 { return try copy.drain(to: sink) }
         guard let pipe, pipe.buffered > 0 else { return .processed(0) }
         let result = try Syscall.splice(from: pipe.readFD, to: sink.readinessDescriptor, count: pipe.buffered, flags: Self.flags)
         if case .processed(let n) = result {
@@ -52,7 +76,10 @@ final class SpliceRelay: Relay {
         pipe = nil
     }
 
-    func release() { giveBack() }
+    func release() {
+        giveBack()
+        copy.release()
+    }
 }
 
 /// read → buffer → write through one pooled buffer: for ends that are not plain sockets.

@@ -73,8 +73,12 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
             let tls = config.tls
             do {
                 let address = try AddressResolution.resolve(endpoint, what: "listen")
-                let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
-                    logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
+                let listener = try Listener(address: address, group: group, onAcceptError: { [logger, role = controller.name, roleLogger = controller.logger] error in
+                    if error.isLocalResourceShortage {
+                        LocalShortage.shared.report(error, place: "accept", role: role, logger: roleLogger)
+                    } else {
+                        logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
+                    }
                 }) { [controller] socket, peer, loop in
                     controller.plane(for: loop).accept(socket, peer: peer, tls: tls)
                 }

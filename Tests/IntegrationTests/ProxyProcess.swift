@@ -14,9 +14,16 @@ final class ProxyProcess: @unchecked Sendable {  // fields written before `run()
     private let stderrPipe = Pipe()
     private let output = OutputBuffer()
 
-    init(_ arguments: [String], currentDirectory: URL? = nil) {
-        process.executableURL = Self.executable
-        process.arguments = arguments
+    /// `descriptorLimit`: the proxy runs with RLIMIT_NOFILE (soft and hard) at that value,
+    /// set by `sh` before it `exec`s the proxy (the PID stays the proxy's).
+    init(_ arguments: [String], currentDirectory: URL? = nil, descriptorLimit: Int? = nil) {
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.executable.path] + arguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = arguments
+        }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe

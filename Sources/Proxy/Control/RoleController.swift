@@ -107,9 +107,16 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     func startChecker(for server: String) {
         guard let target = targets[server] else { return }
         let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server)),
-                                    health: config.health, loop: group.next()) { [weak self] result in
+                                    health: config.health, loop: group.next()) { [weak self] outcome in
             guard let self else { return }
-            queue.async { self.record(result) }
+            queue.async {
+                switch outcome {
+                case .verdict(let result): self.record(result)
+                case .noVerdict(let error):
+                    // The proxy could not run the check: nothing is recorded, pass or fail.
+                    LocalShortage.shared.report(error, place: "health-check", role: self.name, logger: self.logger)
+                }
+            }
         }
         checkers[server] = checker
         checker.start()

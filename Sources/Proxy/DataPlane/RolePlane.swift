@@ -75,6 +75,11 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
         return tls.upstream(config.server(named: server))
     }
 
+    /// The proxy's own side ran out of something: counted and logged, blamed on no server.
+    func localShortage(_ error: SyscallError, place: String) {
+        LocalShortage.shared.report(error, place: place, role: config.name, logger: controller.logger)
+    }
+
     // MARK: admission and holding
 
     /// False while a cluster member is stale with `on-store-loss stop`: nothing is forwarded.

@@ -7,7 +7,8 @@ import FailoverModel
 ///
 /// A connect that fails (refused, timeout) is a passive health failure; the client then
 /// waits for a route to a server it has not tried yet, within `hold`: a failover costs it a
-/// short wait, not a dropped connection.
+/// short wait, not a dropped connection. A connect that fails on the proxy's own side (out
+/// of descriptors) closes the client and blames no server.
 final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plane.loop.queue
     private let client: any ByteStream
     private let peer: SocketAddress
@@ -47,6 +48,9 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
                 forward(to: upstream, server: route.server)
             case .failure(let error) where error.isCancelled:
                 end(server: route.server, up: 0, down: 0, outcome: "cancelled")
+            case .failure(let error) where error.localShortage != nil:
+                plane.localShortage(error.localShortage!, place: "connect")
+                end(server: nil, up: 0, down: 0, outcome: "local-resource")
             case .failure(let error):
                 // A certificate that fails verification is a server that cannot be used.
                 plane.controller.passiveFailure(server: route.server, detail: error.description)
@@ -57,7 +61,8 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
 
     private func forward(to upstream: any ByteStream, server: String) {
         self.server = server
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout)
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout,
+                                           onPipeShortage: { [plane] error in plane.localShortage(error, place: "splice") })
         let forwarder = TCPForwarder(client: client, upstream: upstream, loop: plane.loop, options: options) { [self] stats in
             plane.unregister(self, from: server)
             if case .error(.upstream, let error) = stats.reason, error.errno == .connectionReset {

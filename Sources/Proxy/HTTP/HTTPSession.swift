@@ -341,6 +341,10 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             attach(UpstreamConnection(stream: stream, server: route.server, loop: plane.loop, bufferSize: state.buffers.bufferSize))
         case .failure(let error) where error.isCancelled:
             return
+        case .failure(let error) where error.localShortage != nil:
+            // The proxy's own limit, not the server's: no retry elsewhere would fare better.
+            plane.localShortage(error.localShortage!, place: "connect")
+            respondError(503, cause: "local resource: \(error.localShortage!.errno)", retryAfter: 1)
         case .failure(let error):
             // A certificate that fails verification is a server that cannot be used.
             plane.controller.passiveFailure(server: route.server, detail: error.description)
@@ -616,6 +620,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
                 // Nothing to read, or the pipe's slots are full: only the latter while bytes are pending.
                 if client.splicePending == 0 { client.resumeReading(); return }
             case .error(let e) where Self.isPipeShortage(e):
+                plane.localShortage(e, place: "splice")
                 // The rest goes the copying way, framed from where the splice stopped.
                 spliceUnavailable = true
                 splicingUp = false
@@ -670,6 +675,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
             case .wouldBlock:
                 if up.stream.splicePending == 0 { up.stream.resumeReading(); return }
             case .error(let e) where Self.isPipeShortage(e):
+                plane.localShortage(e, place: "splice")
                 spliceUnavailable = true
                 splicingDown = false
                 responseFramer = BodyFramer(.contentLength(unread))

@@ -6,10 +6,10 @@ final class RunningProxy {
     let dir: TemporaryDirectory
     let process: ProxyProcess
 
-    init(config: String) throws {
+    init(config: String, descriptorLimit: Int? = nil) throws {
         dir = try TemporaryDirectory()
         try dir.write("proxy.conf", config)
-        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url)
+        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url, descriptorLimit: descriptorLimit)
         try process.start()
     }
 
@@ -29,6 +29,16 @@ final class RunningProxy {
     }
 
     func waitForLog(_ text: String, timeout: TimeInterval = 10) -> Bool { process.waitForLog(text, timeout: timeout) }
+
+    /// The admin API's port, from the `admin listening` log line.
+    func adminPort(timeout: TimeInterval = 15) throws -> UInt16 {
+        let pattern = "msg=\"admin listening\" address=127.0.0.1:"
+        guard process.waitForLog(pattern, timeout: timeout),
+              let line = process.stderr.split(separator: "\n").first(where: { $0.contains(pattern) }),
+              let port = UInt16(line[line.range(of: pattern)!.upperBound...].prefix { $0.isNumber })
+        else { throw TestFailure("no admin listening line: \(process.stderr)") }
+        return port
+    }
 
     /// Counts lines containing `text` so far.
     func logCount(_ text: String) -> Int { process.stderr.components(separatedBy: text).count - 1 }
