@@ -41,7 +41,8 @@ extension ProxyServer {
                     }
                 } else {
                     controller = try wrap {
-                        try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, cluster: cluster)
+                        try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, cluster: cluster,
+                                           globalLimit: connectionLimit)
                     }
                 }
                 let have = Set((currentListeners[role.name] ?? []).map { $0.endpoint })
@@ -64,6 +65,7 @@ extension ProxyServer {
                 summary.append("role \(role.name): stopped listening on \(gone.endpoint)")
             }
             newListeners[role.name] = kept + added
+            controller.connectionLimit.setLimit(role.maxConnections)
             if let old = current[role.name] {
                 if let tls = newTLS[role.name] { controller.updateTLS(tls) }
                 if old.config.withoutLocations != role.withoutLocations {
@@ -85,6 +87,11 @@ extension ProxyServer {
         lock.withLock {
             roles = prepared.map(\.1)
             listeners = newListeners
+        }
+        let cap = Self.connectionCap(configuration, loops: group.loops.count)
+        if cap != connectionLimit.currentLimit {
+            connectionLimit.setLimit(cap)
+            summary.append("max-connections: \(cap)")
         }
         cluster?.serve(prepared.map(\.1))
         return summary

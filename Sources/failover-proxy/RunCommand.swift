@@ -33,6 +33,7 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
 /// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
 func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?) {
     do {
+        DescriptorLimits.raise(logger: logger)  // before `max-connections auto` is derived from it
         let stateFile = configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }
         let saved = try stateFile?.load()
         let server = try ProxyServer(configuration: saved?.effectiveConfiguration(configuration) ?? configuration,

@@ -103,8 +103,66 @@ import Testing
         #expect(!log.contains("passive failure"), "\(log)")
     }
 
-    /// A global cap far above what fits, so the descriptors do run out (until `max-connections` exists: nothing).
-    static let uncapped = ""
+    /// `max-connections auto` (the default) under the same limit: accepting stops before
+    /// the descriptors run out, so there is no shortage at all; an accepted client is
+    /// served, the admin API answers, the clients beyond wait in the backlog.
+    @Test func autoCapKeepsRoomForServersAndChecks() throws {
+        let primary = DemoServer(name: "primary", kind: .http)
+        let secondary = DemoServer(name: "secondary", kind: .http)
+        try primary.start()
+        try secondary.start()
+        defer { primary.stop(); secondary.stop() }
+        let proxy = try RunningProxy(config: Self.config(primary: primary.port, secondary: secondary.port, mode: "http"),
+                                     descriptorLimit: Self.limit)
+        defer { proxy.process.signal(SIGTERM); _ = proxy.process.wait(timeout: 10) }
+        let port = try proxy.port(role: "r")
+        let admin = try proxy.adminPort()
+        #expect(proxy.waitForLog("to=primary"))
+        #expect(proxy.process.stderr.contains("msg=\"connection limit\" descriptors=\(Self.limit)"), "\(proxy.process.stderr)")
+
+        var clients: [HTTPTestClient] = []
+        for _ in 0..<(Self.limit + 40) { clients.append(try HTTPTestClient(port: port, timeoutSeconds: 10)) }
+        #expect(clients[0].send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(clients[0].readResponse()?.status == 200)
+        #expect((try? HTTPTestClient(port: admin, timeoutSeconds: 5))?.get("/metrics")?.status == 200)
+        clients = []
+        #expect(waitUntil(timeout: 10) { (try? HTTPTestClient(port: port, timeoutSeconds: 2))?.get("/b")?.status == 200 })
+        let log = proxy.process.stderr
+        #expect(!log.contains("local resource shortage"), "\(log)")
+        #expect(proxy.logCount("msg=\"role moved\"") == 1, "\(log)")
+    }
+
+    /// `check` compares a written `max-connections` with the descriptor limit `run` would
+    /// raise to (the hard one, 256 here): a value that cannot fit is a warning at its place.
+    @Test func checkWarnsWhenMaxConnectionsCannotFit() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("proxy.conf", """
+            workers 1;
+            max-connections 5000;
+            role r {
+                listen 127.0.0.1:0;
+                max-connections 10;
+                server a 127.0.0.1:9;
+            }
+            role s {
+                listen 127.0.0.1:0;
+                max-connections 900;
+                server a 127.0.0.1:9;
+            }
+
+            """)
+        let check = ProxyProcess(["check", "--config", "proxy.conf"], currentDirectory: dir.url, descriptorLimit: 256)
+        try check.start()
+        #expect(check.wait() == 0)
+        let warnings = check.stderr.split(separator: "\n").filter { $0.contains("warning:") && $0.contains("max-connections") }
+        #expect(warnings == [
+            "proxy.conf:2:17: warning: max-connections 5000 needs about 15040 descriptors, but the descriptor limit is 256: at most 72 connections fit ('auto')",
+            "proxy.conf:10:21: warning: role 's': max-connections 900 needs about 2740 descriptors, but the descriptor limit is 256: at most 72 connections fit ('auto')",
+        ], "\(check.stderr)")
+    }
+
+    /// A global cap far above what fits, so the descriptors do run out.
+    static let uncapped = "max-connections 100000;"
 
     /// `failover_proxy_local_resource_errors_total` of role r at `place`, summed over errors.
     static func shortages(_ text: String, place: String) -> Double? {

@@ -29,12 +29,18 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Cluster mode: what this role's data plane follows and what its leader decided.
     var clusterState = RoleClusterState()
     private var checkObservers: [@Sendable (CheckResult) -> Void] = []
+    /// Open client connections of this role (`max-connections`), under the proxy's global cap.
+    let connectionLimit: ConnectionLimit
+    /// Held clients of this role on all loops together, bounded by `hold-queue`.
+    let heldClients = HeldClients()
 
     var name: String { config.name }
 
     init(config: RoleConfig, group: EventLoopGroup, logger: Logger, accessLog: AccessLog?,
-         restoring snapshot: RoleSnapshot? = nil, cluster: ClusterController? = nil) throws {
+         restoring snapshot: RoleSnapshot? = nil, cluster: ClusterController? = nil,
+         globalLimit: ConnectionLimit? = nil) throws {
         self.config = config
+        connectionLimit = ConnectionLimit(limit: config.maxConnections, parent: globalLimit)
         self.cluster = cluster
         self.group = group
         self.queue = DispatchQueue(label: "failover-proxy.role.\(config.name)")

@@ -24,9 +24,6 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     /// Cluster mode: closed while the member is stale (`on-store-loss stop`).
     let gate: ClusterGate?
 
-    /// Beyond this many held clients a new one is turned away at once: holding is bounded.
-    static let maxWaiters = 10_000
-
     init(loop: EventLoop, config: RoleConfig, tls: RoleTLS, controller: RoleController, accessLog: AccessLog?,
          gate: ClusterGate? = nil) {
         self.loop = loop
@@ -86,12 +83,13 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     var mayForward: Bool { gate?.mayForward ?? true }
 
     /// Calls `resume` with a route to a server not in `tried`, now or once one is published,
-    /// or with nil when `hold` runs out first (or the proxy shuts down).
+    /// or with nil when `hold` runs out first (or the proxy shuts down), or at once when the
+    /// role already holds `hold-queue` clients.
     func admit(tried: Set<String>, _ resume: @escaping (Route?) -> Void) {
         if isShuttingDown || !mayForward { resume(nil); return }
         if let route, !tried.contains(route.server) { resume(route); return }
-        guard waiters.count < Self.maxWaiters else { resume(nil); return }
-        let waiter = Waiter(tried: tried, resume: resume)
+        guard controller.heldClients.tryHold(limit: config.holdQueue) else { resume(nil); return }
+        let waiter = Waiter(tried: tried, held: controller.heldClients, resume: resume)
         waiters.append(waiter)
         waiter.timer = loop.scheduleTimer(after: config.hold) { [weak self, weak waiter] in
             guard let self, let waiter else { return }
@@ -145,14 +143,16 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     }
 }
 
-/// A client waiting for a route.
+/// A client waiting for a route; its place in the role's `hold-queue` is given back when it fires.
 private final class Waiter: @unchecked Sendable {  // confined to the plane's loop
     let tried: Set<String>
+    private let held: HeldClients
     private var resume: ((Route?) -> Void)?
     var timer: TimerHandle?
 
-    init(tried: Set<String>, resume: @escaping (Route?) -> Void) {
+    init(tried: Set<String>, held: HeldClients, resume: @escaping (Route?) -> Void) {
         self.tried = tried
+        self.held = held
         self.resume = resume
     }
 
@@ -160,6 +160,7 @@ private final class Waiter: @unchecked Sendable {  // confined to the plane's lo
         timer?.cancel()
         guard let resume else { return }
         self.resume = nil
+        held.release()
         resume(route)
     }
 }

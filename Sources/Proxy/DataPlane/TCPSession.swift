@@ -19,11 +19,14 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
     private var forwarder: TCPForwarder?
     private var server: String?
     private var retainedSelf: TCPSession?
+    /// The client's place under `max-connections`: given back when the session ends.
+    private let slot: ConnectionSlot?
 
-    init(client: any ByteStream, peer: SocketAddress, plane: RolePlane) {
+    init(client: any ByteStream, peer: SocketAddress, plane: RolePlane, slot: ConnectionSlot? = nil) {
         self.client = client
         self.peer = peer
         self.plane = plane
+        self.slot = slot
     }
 
     func start() {
@@ -81,6 +84,7 @@ final class TCPSession: ProxySession, @unchecked Sendable {  // confined to plan
 
     private func end(server: String?, up: UInt64, down: UInt64, outcome: String) {
         if forwarder == nil { client.close() }  // the forwarder closes both ends itself
+        slot?.release()
         plane.metrics.sessionEnded(server: server, bytesIn: up, bytesOut: down)
         plane.accessLog?.tcpSession(role: plane.config.name, client: peer, server: server,
                                     bytesUp: up, bytesDown: down, startedNanos: accepted, outcome: outcome)

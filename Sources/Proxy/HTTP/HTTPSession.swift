@@ -110,7 +110,12 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
     private var bytesIn: UInt64 = 0
     private var bytesOut: UInt64 = 0
 
-    init(client stream: any ByteStream, peer: SocketAddress, secure: Bool, plane: RolePlane, state: HTTPPlaneState) {
+    /// The client's place under `max-connections`: given back when its connection closes.
+    private let slot: ConnectionSlot?
+
+    init(client stream: any ByteStream, peer: SocketAddress, secure: Bool, plane: RolePlane, state: HTTPPlaneState,
+         slot: ConnectionSlot? = nil) {
+        self.slot = slot
         self.plane = plane
         self.state = state
         self.peer = peer
@@ -867,6 +872,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         inBuf.release(state.buffers)
         state.remove(self)
         client.close()
+        slot?.release()
     }
 
     /// Forced close: drain limit, end of shutdown.
@@ -947,6 +953,7 @@ final class HTTPSession: ProxySession, UpstreamOwner {  // confined to plane.loo
         phase = .closed
         forwarder = nil
         state.remove(self)
+        slot?.release()
     }
 
     // MARK: helpers

@@ -1,0 +1,66 @@
+import Foundation
+import ProxyConfig
+import Testing
+
+/// `max-connections` (global and per role) and `hold-queue`, in process over real sockets.
+@Suite(.serialized) struct ConnectionLimitTests {
+    /// A request that closes: a client that was served sees the response, then the close.
+    static let closingGET = "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+    /// Two keep-alive clients fill a cap of 2: a third one waits in the backlog, unserved
+    /// and not closed; when one of the two leaves it is accepted and served.
+    static func capStopsAndResumes(_ fixture: HTTPProxyFixture) throws {
+        var first: HTTPTestClient? = try fixture.client()
+        let second = try fixture.client()
+        #expect(first?.get("/1")?.status == 200)
+        #expect(second.get("/2")?.status == 200)
+        let third = try fixture.client(timeoutSeconds: 1)
+        #expect(third.send(Self.closingGET))
+        #expect(third.readUntilClosed() == .timedOut, "a client beyond the cap must wait in the backlog")
+        #expect(fixture.requests().count == 2)
+
+        first = nil  // the client leaves (its socket closes): its slot comes free
+        var end: ReadEnd = .timedOut
+        for _ in 0..<10 {
+            end = third.readUntilClosed()
+            if end != .timedOut { break }
+        }
+        guard case .closedByPeer(let bytes) = end else { Issue.record("not served after a slot came free: \(end)"); return }
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+    }
+
+    @Test func globalMaxConnectionsStopsAcceptingAndResumes() throws {
+        let fixture = try HTTPProxyFixture(maxConnections: .count(2))
+        try Self.capStopsAndResumes(fixture)
+    }
+
+    @Test func roleMaxConnectionsStopsAcceptingAndResumes() throws {
+        let fixture = try HTTPProxyFixture { $0.maxConnections = 2 }
+        try Self.capStopsAndResumes(fixture)
+    }
+
+    /// No server is live: two clients are held (the queue is full), the third gets 503
+    /// with Retry-After at once, well before `hold` runs out; the held two are served when
+    /// the server returns.
+    @Test func holdQueueTurnsAwayTheNextHTTPClientAtOnce() throws {
+        let fixture = try HTTPProxyFixture {
+            $0.holdQueue = 2
+            $0.hold = .seconds(30)
+        }
+        fixture.backend("primary").healthy = false
+        #expect(waitUntil { fixture.proxy.activeServers()["web"] == .some(nil) })
+        let held = try (0..<2).map { _ in try fixture.client(timeoutSeconds: 20) }
+        for client in held { #expect(client.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")) }
+        #expect(waitUntil { fixture.proxy.heldClients(role: "web") == 2 })
+        // Its receive timeout is far below `hold`: only an answer given at once arrives in time.
+        let third = try fixture.client(timeoutSeconds: 5)
+        #expect(third.send("GET /third HTTP/1.1\r\nHost: x\r\n\r\n"))
+        let refused = third.readResponse()
+        #expect(refused?.status == 503)
+        #expect(refused?.header("Retry-After") == ["1"])
+
+        fixture.backend("primary").healthy = true
+        for client in held { #expect(client.readResponse()?.status == 200) }
+        #expect(fixture.proxy.heldClients(role: "web") == 0)
+    }
+}
