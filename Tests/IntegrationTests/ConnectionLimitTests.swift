@@ -63,4 +63,41 @@ import Testing
         for client in held { #expect(client.readResponse()?.status == 200) }
         #expect(fixture.proxy.heldClients(role: "web") == 0)
     }
+
+    /// The same for `mode tcp` (the harness holds for 2 s): the third held client is closed
+    /// at once, within a receive timeout of half the hold.
+    @Test func holdQueueClosesTheNextTCPClientAtOnce() throws {
+        let h = try ProxyHarness(separateHealth: true, directives: "hold-queue 2;")
+        #expect(h.waitForActive("primary"))
+        h.health("primary").healthy = false
+        h.health("secondary").healthy = false
+        #expect(h.waitForActive(nil))
+        let held = try (0..<2).map { _ in try TestClient(port: h.port, timeoutSeconds: 20) }
+        #expect(waitUntil { h.proxy.heldClients(role: "test") == 2 })
+        let third = try HTTPTestClient(port: h.port, timeoutSeconds: 1)
+        #expect(third.readUntilClosed() == .closedByPeer(after: []))
+        // When the hold runs out the two are turned away too, and their places come back.
+        for client in held { #expect(client.readLine() == nil) }
+        #expect(waitUntil { h.proxy.heldClients(role: "test") == 0 })
+    }
+
+    /// A held HTTP client's body is not read while it waits: a large upload stalls in the
+    /// kernel's buffers (the send times out) instead of filling the proxy's memory.
+    @Test func aHeldClientsBodyIsNotReadWhileHeld() throws {
+        let fixture = try HTTPProxyFixture { $0.hold = .seconds(30) }
+        fixture.backend("primary").healthy = false
+        #expect(waitUntil { fixture.proxy.activeServers()["web"] == .some(nil) })
+        let size = 256 * 1024 * 1024
+        let client = try fixture.client(timeoutSeconds: 2)
+        #expect(client.send("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n"))
+        #expect(waitUntil { fixture.proxy.heldClients(role: "web") == 1 })
+        let chunk = [UInt8](repeating: 0x61, count: 1024 * 1024)
+        var sent = 0
+        for _ in 0..<(size / chunk.count) {
+            guard client.send(chunk) else { break }
+            sent += chunk.count
+        }
+        // Loopback socket buffers hold a few MiB at most; everything would have gone had the proxy read on.
+        #expect(sent < 64 * 1024 * 1024, "\(sent) bytes of the body were taken while the client was held")
+    }
 }
