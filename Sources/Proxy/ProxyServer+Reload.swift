@@ -109,6 +109,7 @@ extension RoleConfig {
         let origin = SourceLocation(line: 0, column: 0)
         copy.location = origin
         copy.databaseLocation = databaseLocation.map { _ in origin }
+        copy.maxConnectionsLocation = maxConnectionsLocation.map { _ in origin }
         copy.listeners = listeners.map { var l = $0; l.location = origin; return l }
         copy.servers = servers.map { var s = $0; s.location = origin; return s }
         return copy

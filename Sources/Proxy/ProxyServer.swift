@@ -81,7 +81,10 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
             let tls = config.tls
             do {
                 let address = try AddressResolution.resolve(endpoint, what: "listen")
-                let listener = try Listener(address: address, group: group, limit: controller.connectionLimit, onAcceptError: { [logger, role = controller.name, roleLogger = controller.logger] error in
+                let role = controller.name
+                let roleLogger = controller.logger
+                let listener = try Listener(address: address, group: group, limit: controller.connectionLimit,
+                                            onAcceptError: { [logger] error in
                     if error.isLocalResourceShortage {
                         LocalShortage.shared.report(error, place: "accept", role: role, logger: roleLogger)
                     } else {

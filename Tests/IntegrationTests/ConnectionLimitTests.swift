@@ -39,6 +39,27 @@ import Testing
         try Self.capStopsAndResumes(fixture)
     }
 
+    /// A reload that raises a role's cap lets the client waiting in the backlog in.
+    @Test func reloadRaisingTheCapAcceptsTheWaitingClient() throws {
+        let fixture = try HTTPProxyFixture { $0.maxConnections = 1 }
+        let first = try fixture.client()
+        #expect(first.get("/1")?.status == 200)
+        let second = try fixture.client(timeoutSeconds: 1)
+        #expect(second.send(Self.closingGET))
+        #expect(second.readUntilClosed() == .timedOut)
+
+        var raised = fixture.configuration
+        raised.roles[0].maxConnections = 2
+        _ = try fixture.proxy.reload(raised)
+        var end: ReadEnd = .timedOut
+        for _ in 0..<10 {
+            end = second.readUntilClosed()
+            if end != .timedOut { break }
+        }
+        guard case .closedByPeer(let bytes) = end else { Issue.record("not accepted after the reload: \(end)"); return }
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+    }
+
     /// No server is live: two clients are held (the queue is full), the third gets 503
     /// with Retry-After at once, well before `hold` runs out; the held two are served when
     /// the server returns.

@@ -11,6 +11,8 @@ import ProxyConfig
 /// `stop()` (also on deinit) shuts down the proxy and every backend.
 final class HTTPProxyFixture: @unchecked Sendable {  // used from one test at a time
     let proxy: ProxyServer
+    /// What the proxy was started with (a test may reload a changed copy).
+    let configuration: ProxyConfiguration
     let backends: [RecordingHTTPServer]
     let port: UInt16
     private var stopped = false
@@ -26,8 +28,9 @@ final class HTTPProxyFixture: @unchecked Sendable {  // used from one test at a 
             servers: backends.map { ServerConfig(name: $0.name, address: Endpoint(host: "127.0.0.1", port: $0.port)) })
         configure(&role)
         let logger = Logger(label: "http-test") { _ in SwiftLogNoOpLogHandler() }
-        proxy = try ProxyServer(configuration: ProxyConfiguration(accessLog: accessLog.map { .file($0) }, workers: .count(loops), roles: [role],
-                                                                  maxConnections: maxConnections), logger: logger,
+        configuration = ProxyConfiguration(accessLog: accessLog.map { .file($0) }, workers: .count(loops), roles: [role],
+                                           maxConnections: maxConnections)
+        proxy = try ProxyServer(configuration: configuration, logger: logger,
                                 group: EventLoopGroup(count: loops))
         try proxy.start()
         port = proxy.boundAddresses(role: "web")[0].port
