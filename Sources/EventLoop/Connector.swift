@@ -10,8 +10,20 @@ public enum ConnectError: Error, Equatable, Sendable {
     case timedOut
     /// `ConnectAttempt.cancel()` was called first.
     case cancelled
+    /// The proxy's own side ran out of something (descriptors, buffers, memory) before a
+    /// packet left: says nothing about the server.
+    case localResource(SyscallError)
     /// Any other failure, with the call and errno.
     case failed(SyscallError)
+}
+
+extension ConnectError {
+    /// Classifies a failed call of a connect: refused, a local shortage, or anything else.
+    init(_ error: SyscallError) {
+        if error.errno == .connectionRefused { self = .refused }
+        else if error.isLocalResourceShortage { self = .localResource(error) }
+        else { self = .failed(error) }
+    }
 }
 
 /// Non-blocking TCP connects. Addresses are numeric (see `SocketAddress`): no name lookup
@@ -59,7 +71,7 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
             socket = Socket(taking: try Syscall.socket(domain: address.family, type: CInt(SOCK_STREAM.rawValue)))
             try socket.setNoDelay()
         } catch {
-            finish(.failure(.failed(error)))
+            finish(.failure(ConnectError(error)))
             return
         }
         self.socket = socket
@@ -73,7 +85,7 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
                 break
             }
         } catch {
-            finish(.failure(error.errno == .connectionRefused ? .refused : .failed(error)))
+            finish(.failure(ConnectError(error)))
             return
         }
         // Writable means connected or failed. The watcher lives only until then; the
@@ -89,12 +101,12 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
         guard let socket else { return }
         do {
             if let errno = try socket.pendingError() {
-                finish(.failure(errno == .connectionRefused ? .refused : .failed(SyscallError(call: "connect", errno: errno))))
+                finish(.failure(ConnectError(SyscallError(call: "connect", errno: errno))))
             } else {
                 finish(.success(socket))
             }
         } catch {
-            finish(.failure(.failed(error)))
+            finish(.failure(ConnectError(error)))
         }
     }
 

@@ -16,6 +16,9 @@ import SystemPackage
 public final class Listener: @unchecked Sendable {  // immutable after bind; workers are loop-confined
     /// Called on the loop that accepted the connection.
     public typealias AcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop) -> Void
+    /// With a `ConnectionLimit`: the connection's slot comes along; release it when the client closes.
+    public typealias LimitedAcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop,
+                                                       _ slot: ConnectionSlot?) -> Void
     typealias AcceptCall = (CInt) throws(SyscallError) -> IOResult<(CInt, SocketAddress)>
 
     /// The bound address, with the real port when 0 was asked.
@@ -34,12 +37,30 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
                             onAccept: @escaping AcceptHandler) throws(SyscallError) {
         try self.init(address: address, loops: group.loops, backlog: backlog, backoff: backoff,
                       onAcceptError: onAcceptError, acceptCall: { (fd) throws(SyscallError) in try Syscall.accept(fd) },
-                      onAccept: onAccept)
+                      limit: nil, onAccept: { socket, peer, loop, _ in onAccept(socket, peer, loop) })
+    }
+
+    /// Binds and starts accepting, at most `limit` open connections at a time: at the cap
+    /// accepting stops (the backlog holds the rest) until a slot is released.
+    public convenience init(address: SocketAddress, group: EventLoopGroup, limit: ConnectionLimit, backlog: CInt = 1024,
+                            backoff: Duration = .milliseconds(100),
+                            onAcceptError: (@Sendable (SyscallError) -> Void)? = nil,
+                            onAccept: @escaping LimitedAcceptHandler) throws(SyscallError) {
+        try self.init(address: address, loops: group.loops, backlog: backlog, backoff: backoff,
+                      onAcceptError: onAcceptError, acceptCall: { (fd) throws(SyscallError) in try Syscall.accept(fd) },
+                      limit: limit, onAccept: onAccept)
+    }
+
+    convenience init(address: SocketAddress, loops: [EventLoop], backlog: CInt, backoff: Duration,
+                     onAcceptError: (@Sendable (SyscallError) -> Void)?, acceptCall: @escaping AcceptCall,
+                     onAccept: @escaping AcceptHandler) throws(SyscallError) {
+        try self.init(address: address, loops: loops, backlog: backlog, backoff: backoff, onAcceptError: onAcceptError,
+                      acceptCall: acceptCall, limit: nil, onAccept: { socket, peer, loop, _ in onAccept(socket, peer, loop) })
     }
 
     init(address: SocketAddress, loops: [EventLoop], backlog: CInt, backoff: Duration,
          onAcceptError: (@Sendable (SyscallError) -> Void)?, acceptCall: @escaping AcceptCall,
-         onAccept: @escaping AcceptHandler) throws(SyscallError) {
+         limit: ConnectionLimit?, onAccept: @escaping LimitedAcceptHandler) throws(SyscallError) {
         if address.port != 0 { try Self.probeExclusive(address) }
         var bound = address
         var sockets: [Socket] = []
@@ -63,7 +84,7 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
         }
         self.address = bound
         workers = zip(sockets, loops).map { socket, loop in
-            AcceptWorker(socket: socket, loop: loop, backoff: backoff, acceptCall: acceptCall,
+            AcceptWorker(socket: socket, loop: loop, backoff: backoff, acceptCall: acceptCall, limit: limit,
                          onAccept: onAccept, onAcceptError: onAcceptError)
         }
         for worker in workers { worker.loop.executeSoon { worker.start() } }
@@ -134,11 +155,14 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
     private let socket: Socket
     private let backoff: Duration
     private let acceptCall: Listener.AcceptCall
-    private let onAccept: Listener.AcceptHandler
+    private let limit: ConnectionLimit?
+    private let onAccept: Listener.LimitedAcceptHandler
     private let onAcceptError: (@Sendable (SyscallError) -> Void)?
     // In the loop's epoll set with its connections: one wake-up serves accepts and I/O.
     private var watcher: IOWatcher?
     private var suspended = false
+    /// At the connection limit: reading stops until a slot is released.
+    private(set) var isFull = false
     private var backoffTimer: TimerHandle?
     private var closed = false
     /// Times accepting paused after a failure (for tests and metrics).
@@ -146,11 +170,13 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
     var isBackingOff: Bool { backoffTimer != nil }
 
     init(socket: Socket, loop: EventLoop, backoff: Duration, acceptCall: @escaping Listener.AcceptCall,
-         onAccept: @escaping Listener.AcceptHandler, onAcceptError: (@Sendable (SyscallError) -> Void)?) {
+         limit: ConnectionLimit?, onAccept: @escaping Listener.LimitedAcceptHandler,
+         onAcceptError: (@Sendable (SyscallError) -> Void)?) {
         self.socket = socket
         self.loop = loop
         self.backoff = backoff
         self.acceptCall = acceptCall
+        self.limit = limit
         self.onAccept = onAccept
         self.onAcceptError = onAcceptError
     }
@@ -166,16 +192,27 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
     private func acceptBatch() {
         let fd = socket.readinessDescriptor
         for _ in 0..<Self.acceptsPerWakeup {
+            // The slot comes first: a connection the proxy has no room for stays in the backlog.
+            var slot: ConnectionSlot?
+            if let limit {
+                slot = limit.acquire(orWhenFree: { [weak self] in
+                    guard let self else { return }
+                    loop.execute { self.roomFreed() }
+                })
+                guard slot != nil else { return waitForRoom() }
+            }
             do {
                 switch try acceptCall(fd) {
                 case .wouldBlock:
+                    slot?.release()
                     return
                 case .processed(let (newFD, peer)):
                     let accepted = Socket(taking: newFD)
                     try? accepted.setNoDelay()
-                    onAccept(accepted, peer, loop)
+                    onAccept(accepted, peer, loop, slot)
                 }
             } catch {
+                slot?.release()
                 switch error.errno {
                 case .connectionAbort, .protocolError:
                     continue  // the peer gave up before accept; take the next one
@@ -190,6 +227,19 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
         }
     }
 
+    private func waitForRoom() {
+        guard let watcher, !isFull else { return }
+        isFull = true
+        watcher.setReading(false)
+    }
+
+    /// A slot may be free again: read (level-triggered, so the backlog fires at once).
+    private func roomFreed() {
+        guard isFull, !closed, let watcher else { return }
+        isFull = false
+        if !suspended { watcher.setReading(true) }
+    }
+
     private func pause() {
         guard let watcher, !suspended else { return }
         suspended = true
@@ -199,7 +249,7 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
             backoffTimer = nil
             guard !closed, suspended, let watcher = self.watcher else { return }
             suspended = false
-            watcher.setReading(true)
+            if !isFull { watcher.setReading(true) }
         }
     }
 

@@ -17,38 +17,40 @@ protocol Relay: AnyObject {
 }
 
 /// socket → pipe → socket with splice(2): the bytes never enter user space. When no pipe
-/// can be had (the descriptor limit), the direction copies through a pooled buffer from
-/// then on instead of failing the session.
+/// can be had (the process is out of descriptors) the bytes go through a pooled copy
+/// buffer instead, until that is empty again: a missing pipe never ends a session. Only
+/// one of the two holds bytes at a time, so their order is kept.
 final class SpliceRelay: Relay {
     private static let flags = CLINUX_SPLICE_F_MOVE | CLINUX_SPLICE_F_NONBLOCK
     private let pool: PipePool
-    private let buffers: BufferPool
     private var pipe: Pipe?
-    /// Set once a pipe could not be had.
-    private var copying: CopyRelay?
+    private let copy: CopyRelay
+    /// Told each time a pipe could not be had and the copying path was taken.
+    private let onPipeShortage: ((SyscallError) -> Void)?
 
-    init(pool: PipePool, buffers: BufferPool) {
+    init(pool: PipePool, buffers: BufferPool, onPipeShortage: ((SyscallError) -> Void)? = nil) {
         self.pool = pool
-        self.buffers = buffers
+        copy = CopyRelay(pool: buffers)
+        self.onPipeShortage = onPipeShortage
     }
 
-    var buffered: Int { copying?.buffered ?? pipe?.buffered ?? 0 }
-    var hasRoom: Bool { copying?.hasRoom ?? pipe.map { $0.room > 0 } ?? true }
-    /// Whether this direction fell back to copying.
-    var isCopying: Bool { copying != nil }
+    var buffered: Int { (pipe?.buffered ?? 0) + copy.buffered }
+    var hasRoom: Bool {
+        if copy.buffered > 0 { return copy.hasRoom }
+        return pipe.map { $0.room > 0 } ?? true
+    }
 
     func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
-        if let copying { return try copying.fill(from: source) }
+        if copy.buffered > 0 { return try copy.fill(from: source) }
         let pipe: Pipe
         if let current = self.pipe {
             pipe = current
         } else {
             do {
                 pipe = try pool.take()
-            } catch where error.call == "pipe2" {
-                let copying = CopyRelay(pool: buffers)
-                self.copying = copying
-                return try copying.fill(from: source)
+            } catch {
+                onPipeShortage?(error)
+                return try copy.fill(from: source)
             }
         }
         self.pipe = pipe
@@ -59,7 +61,7 @@ final class SpliceRelay: Relay {
     }
 
     func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int> {
-        if let copying { return try copying.drain(to: sink) }
+        if copy.buffered > 0 { return try copy.drain(to: sink) }
         guard let pipe, pipe.buffered > 0 else { return .processed(0) }
         let result = try Syscall.splice(from: pipe.readFD, to: sink.readinessDescriptor, count: pipe.buffered, flags: Self.flags)
         if case .processed(let n) = result {
@@ -76,7 +78,7 @@ final class SpliceRelay: Relay {
 
     func release() {
         giveBack()
-        copying?.release()
+        copy.release()
     }
 }
 

@@ -24,6 +24,15 @@ public struct SyscallError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     public var description: String { "\(call): \(errno) (errno \(errno.rawValue))" }
+
+    /// EMFILE, ENFILE, ENOBUFS, ENOMEM: this process or host is out of descriptors or
+    /// memory. A limit of the proxy's own side, never a sign about a peer.
+    public var isLocalResourceShortage: Bool {
+        switch errno {
+        case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory: return true
+        default: return false
+        }
+    }
 }
 
 /// The one place that performs system calls. Each wrapper retries `EINTR`, turns

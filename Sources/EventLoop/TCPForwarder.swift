@@ -23,13 +23,17 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         public var initialToUpstream: [UInt8]
         /// Bytes already read from the upstream to send to the client first.
         public var initialToClient: [UInt8]
+        /// Told on the loop when no pipe could be had (the bytes were copied instead).
+        public var onPipeShortage: (@Sendable (SyscallError) -> Void)?
 
         public init(idleTimeout: Duration? = nil, splice: Bool = true,
-                    initialToUpstream: [UInt8] = [], initialToClient: [UInt8] = []) {
+                    initialToUpstream: [UInt8] = [], initialToClient: [UInt8] = [],
+                    onPipeShortage: (@Sendable (SyscallError) -> Void)? = nil) {
             self.idleTimeout = idleTimeout
             self.splice = splice
             self.initialToUpstream = initialToUpstream
             self.initialToClient = initialToClient
+            self.onPipeShortage = onPipeShortage
         }
     }
 
@@ -60,7 +64,8 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         self.idleTimeoutNanos = options.idleTimeout.map { UInt64(max(1, $0.nanoseconds)) }
         isSplicing = options.splice && client is Socket && upstream is Socket
         let makeRelay: () -> Relay = { [isSplicing] in
-            isSplicing ? SpliceRelay(pool: loop.pipePool, buffers: loop.bufferPool) as Relay : CopyRelay(pool: loop.bufferPool) as Relay
+            isSplicing ? SpliceRelay(pool: loop.pipePool, buffers: loop.bufferPool, onPipeShortage: options.onPipeShortage) as Relay
+                : CopyRelay(pool: loop.bufferPool) as Relay
         }
         clientWatcher = IOWatcher(
             fd: client.readinessDescriptor, loop: loop,

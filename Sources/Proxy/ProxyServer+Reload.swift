@@ -43,7 +43,8 @@ extension ProxyServer {
                     }
                 } else {
                     controller = try wrap {
-                        try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, cluster: cluster)
+                        try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, cluster: cluster,
+                                           globalLimit: connectionLimit)
                     }
                 }
                 let have = Set((currentListeners[role.name] ?? []).map { $0.endpoint })
@@ -70,6 +71,7 @@ extension ProxyServer {
                 summary.append("role \(role.name): stopped listening on \(gone.endpoint)")
             }
             newListeners[role.name] = kept + added
+            controller.connectionLimit.setLimit(role.maxConnections)
             if let old = current[role.name] {
                 // Same address, `tls` flipped: the socket stays, new clients speak as the file
                 // says (to TLS only once every loop has the certificate).
@@ -101,6 +103,11 @@ extension ProxyServer {
             roles = prepared.map(\.1)
             listeners = newListeners
         }
+        let cap = Self.connectionCap(configuration, loops: group.loops.count)
+        if cap != connectionLimit.currentLimit {
+            connectionLimit.setLimit(cap)
+            summary.append("max-connections: \(cap)")
+        }
         cluster?.serve(prepared.map(\.1))
         return summary
     }
@@ -123,6 +130,7 @@ extension RoleConfig {
         let origin = SourceLocation(line: 0, column: 0)
         copy.location = origin
         copy.databaseLocation = databaseLocation.map { _ in origin }
+        copy.maxConnectionsLocation = maxConnectionsLocation.map { _ in origin }
         copy.listeners = listeners.map { var l = $0; l.location = origin; return l }
         copy.servers = servers.map { var s = $0; s.location = origin; return s }
         return copy

@@ -23,6 +23,8 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
     let accessLog: AccessLog
     /// Cluster mode: this member's link to the store; nil for a single instance.
     let cluster: ClusterController?
+    /// Open client connections of every role together (`max-connections`).
+    public let connectionLimit: ConnectionLimit
 
     /// The controllers of the current configuration, in file order.
     var controllers: [RoleController] { lock.withLock { roles } }
@@ -35,14 +37,16 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
         self.logger = logger
         self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
         accessLog = try AccessLog(target: configuration.accessLog)
+        connectionLimit = ConnectionLimit(limit: Self.connectionCap(configuration, loops: self.group.loops.count))
         cluster = try configuration.cluster.map { [group = self.group] config in
             let queue = clusterQueue ?? DispatchQueue(label: "failover-proxy.cluster")
             let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.next(), callbackQueue: queue)
             return ClusterController(config: config, store: store, queue: queue, logger: logger)
         }
-        roles = try configuration.roles.map { [group = self.group, accessLog, cluster] role in
+        roles = try configuration.roles.map { [group = self.group, accessLog, cluster, connectionLimit] role in
             try RoleController(config: role, group: group, logger: logger, accessLog: accessLog,
-                               restoring: cluster == nil ? snapshots[role.name] : nil, cluster: cluster)
+                               restoring: cluster == nil ? snapshots[role.name] : nil, cluster: cluster,
+                               globalLimit: connectionLimit)
         }
         cluster?.serve(roles)
         cluster?.onServingChange = { [weak self] serving in self?.setRoleListeners(serving: serving) }
@@ -60,6 +64,10 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
             throw error
         }
         lock.withLock { listeners = bound }
+        logger.info("connection limit", metadata: [
+            "max-connections": .stringConvertible(connectionLimit.currentLimit ?? 0),
+            "descriptors": .stringConvertible(DescriptorLimit.current().soft),
+        ])
         for controller in controllers {
             logListening(controller, bound[controller.name] ?? [])
             controller.start()
@@ -75,10 +83,17 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
             let tls = ListenerTLS(config.tls)
             do {
                 let address = try AddressResolution.resolve(endpoint, what: "listen")
-                let listener = try Listener(address: address, group: group, onAcceptError: { [logger] error in
-                    logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
-                }) { [controller] socket, peer, loop in
-                    controller.plane(for: loop).accept(socket, peer: peer, tls: tls.isOn)
+                let role = controller.name
+                let roleLogger = controller.logger
+                let listener = try Listener(address: address, group: group, limit: controller.connectionLimit,
+                                            onAcceptError: { [logger] error in
+                    if error.isLocalResourceShortage {
+                        LocalShortage.shared.report(error, place: "accept", role: role, logger: roleLogger)
+                    } else {
+                        logger.warning("accept failed; backing off", metadata: ["error": .string(error.description)])
+                    }
+                }) { [controller] socket, peer, loop, slot in
+                    controller.plane(for: loop).accept(socket, peer: peer, tls: tls.isOn, slot: slot)
                 }
                 bound.append(BoundListener(endpoint: endpoint, listener: listener, tls: tls))
             } catch {
@@ -95,6 +110,15 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
             "role": .string(controller.name), "mode": .string(controller.config.mode.rawValue),
             "addresses": .string(bound.map(\.listener.address.description).joined(separator: ",")),
         ])
+    }
+
+    /// `max-connections`: the written number, or for `auto` what fits in the descriptor limit now.
+    static func connectionCap(_ configuration: ProxyConfiguration, loops: Int) -> Int {
+        switch configuration.maxConnections {
+        case .count(let n): return n
+        case .auto:
+            return DescriptorBudget.maxConnections(descriptorLimit: DescriptorLimit.current().soft, configuration, loops: loops)
+        }
     }
 
     /// The bound addresses of a role's listeners (the real ports when the config said 0).
@@ -127,6 +151,11 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
         }
     }
 
+    /// Clients a role holds now, on all its loops (bounded by `hold-queue`).
+    public func heldClients(role: String) -> Int {
+        controllers.first { $0.name == role }?.heldClients.current ?? 0
+    }
+
     /// The active server of each role (nil while none), read on the role's queue.
     public func activeServers() -> [String: String?] {
         var result: [String: String?] = [:]
@@ -155,16 +184,17 @@ final class ListenerTLS: Sendable {
 
 extension RolePlane {
     /// A client accepted on this loop; on a `tls` listener the handshake comes first.
-    func accept(_ socket: Socket, peer: SocketAddress, tls: Bool) {
-        guard tls else { return startSession(socket, peer: peer, secure: false) }
-        acceptTLS(socket, peer: peer)
+    /// `slot`: its place under `max-connections`, released when the client's connection closes.
+    func accept(_ socket: Socket, peer: SocketAddress, tls: Bool, slot: ConnectionSlot?) {
+        guard tls else { return startSession(socket, peer: peer, secure: false, slot: slot) }
+        acceptTLS(socket, peer: peer, slot: slot)
     }
 
     /// A client whose stream carries application data now.
-    func startSession(_ stream: any ByteStream, peer: SocketAddress, secure: Bool) {
+    func startSession(_ stream: any ByteStream, peer: SocketAddress, secure: Bool, slot: ConnectionSlot?) {
         switch config.mode {
-        case .tcp: TCPSession(client: stream, peer: peer, plane: self).start()
-        case .http: acceptHTTP(stream, peer: peer, secure: secure)
+        case .tcp: TCPSession(client: stream, peer: peer, plane: self, slot: slot).start()
+        case .http: acceptHTTP(stream, peer: peer, secure: secure, slot: slot)
         }
     }
 }

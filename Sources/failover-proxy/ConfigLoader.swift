@@ -38,6 +38,7 @@ enum ConfigLoader {
                                         message: "role '\(role.name)': \(problem.message)"))
             }
         }
+        if preflight { found += descriptorWarnings(configuration, configPath: path) }
         if let cluster = configuration.cluster {
             let at = locate("cluster", "cluster", in: text, fallback: SourceLocation(line: 1, column: 1))
             found += clusterFileProblems(cluster, configPath: path, text: text, at: at)

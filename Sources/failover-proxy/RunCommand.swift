@@ -38,6 +38,7 @@ func loadForRunning(_ path: String) throws -> ProxyConfiguration {
 /// listener when the config has an `admin` block; a start-up failure is one clear line and exit 1.
 func startProxy(_ configuration: ProxyConfiguration, logger: Logger) throws -> (ProxyServer, StateFile?, AdminReload) {
     do {
+        DescriptorLimits.raise(logger: logger)  // before `max-connections auto` is derived from it
         // In a cluster the state lives in etcd (`check` warns about a state-file there).
         let stateFile = configuration.cluster != nil ? nil
             : configuration.stateFile.map { StateFile(path: $0, configuration: configuration, logger: logger) }

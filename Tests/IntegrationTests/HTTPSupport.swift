@@ -11,11 +11,14 @@ import ProxyConfig
 /// `stop()` (also on deinit) shuts down the proxy and every backend.
 final class HTTPProxyFixture: @unchecked Sendable {  // used from one test at a time
     let proxy: ProxyServer
+    /// What the proxy was started with (a test may reload a changed copy).
+    let configuration: ProxyConfiguration
     let backends: [RecordingHTTPServer]
     let port: UInt16
     private var stopped = false
 
-    init(servers: [String] = ["primary"], loops: Int = 2, accessLog: String? = nil, configure: (inout RoleConfig) -> Void = { _ in }) throws {
+    init(servers: [String] = ["primary"], loops: Int = 2, accessLog: String? = nil, maxConnections: MaxConnections = .auto,
+         configure: (inout RoleConfig) -> Void = { _ in }) throws {
         backends = servers.map { RecordingHTTPServer(name: $0) }
         for b in backends { try b.start() }
         var role = RoleConfig(
@@ -25,7 +28,9 @@ final class HTTPProxyFixture: @unchecked Sendable {  // used from one test at a 
             servers: backends.map { ServerConfig(name: $0.name, address: Endpoint(host: "127.0.0.1", port: $0.port)) })
         configure(&role)
         let logger = Logger(label: "http-test") { _ in SwiftLogNoOpLogHandler() }
-        proxy = try ProxyServer(configuration: ProxyConfiguration(accessLog: accessLog.map { .file($0) }, workers: .count(loops), roles: [role]), logger: logger,
+        configuration = ProxyConfiguration(accessLog: accessLog.map { .file($0) }, workers: .count(loops), roles: [role],
+                                           maxConnections: maxConnections)
+        proxy = try ProxyServer(configuration: configuration, logger: logger,
                                 group: EventLoopGroup(count: loops))
         try proxy.start()
         port = proxy.boundAddresses(role: "web")[0].port

@@ -14,10 +14,18 @@ final class ProxyProcess: @unchecked Sendable {  // fields written before `run()
     private let stderrPipe = Pipe()
     private let output = OutputBuffer()
 
-    /// `environment` is added to the test's own.
-    init(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String] = [:]) {
-        process.executableURL = Self.executable
-        process.arguments = arguments
+    /// `environment` is added to the test's own. `descriptorLimit`: the proxy runs with
+    /// RLIMIT_NOFILE (soft and hard) at that value, set by `sh` before it `exec`s the proxy
+    /// (the PID stays the proxy's).
+    init(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String] = [:],
+         descriptorLimit: Int? = nil) {
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.executable.path] + arguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

@@ -33,12 +33,18 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     private var checkObservers: [@Sendable (CheckResult) -> Void] = []
     /// Resolves added servers' addresses (replaced by tests, on `queue`).
     var resolver: ServerResolver = RoleController.resolveTarget
+    /// Open client connections of this role (`max-connections`), under the proxy's global cap.
+    let connectionLimit: ConnectionLimit
+    /// Held clients of this role on all loops together, bounded by `hold-queue`.
+    let heldClients = HeldClients()
 
     var name: String { config.name }
 
     init(config: RoleConfig, group: EventLoopGroup, logger: Logger, accessLog: AccessLog?,
-         restoring snapshot: RoleSnapshot? = nil, cluster: ClusterController? = nil) throws {
+         restoring snapshot: RoleSnapshot? = nil, cluster: ClusterController? = nil,
+         globalLimit: ConnectionLimit? = nil) throws {
         self.config = config
+        connectionLimit = ConnectionLimit(limit: config.maxConnections, parent: globalLimit)
         self.cluster = cluster
         self.group = group
         self.queue = DispatchQueue(label: "failover-proxy.role.\(config.name)")
@@ -111,9 +117,16 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     func startChecker(for server: String) {
         guard let target = targets[server] else { return }
         let checker = HealthChecker(server: server, target: target, tls: tls.upstream(config.server(named: server), health: true),
-                                    health: config.health, loop: group.next()) { [weak self] result in
+                                    health: config.health, loop: group.next()) { [weak self] outcome in
             guard let self else { return }
-            queue.async { self.record(result) }
+            queue.async {
+                switch outcome {
+                case .verdict(let result): self.record(result)
+                case .noVerdict(let error):
+                    // The proxy could not run the check: nothing is recorded, pass or fail.
+                    LocalShortage.shared.report(error, place: "health-check", role: self.name, logger: self.logger)
+                }
+            }
         }
         checkers[server] = checker
         checker.start()

@@ -24,9 +24,6 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     /// Cluster mode: closed while the member is stale (`on-store-loss stop`).
     let gate: ClusterGate?
 
-    /// Beyond this many held clients a new one is turned away at once: holding is bounded.
-    static let maxWaiters = 10_000
-
     init(loop: EventLoop, config: RoleConfig, tls: RoleTLS, controller: RoleController, accessLog: AccessLog?,
          gate: ClusterGate? = nil) {
         self.loop = loop
@@ -75,19 +72,25 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
         return tls.upstream(config.server(named: server))
     }
 
+    /// The proxy's own side ran out of something: counted and logged, blamed on no server.
+    func localShortage(_ error: SyscallError, place: String) {
+        LocalShortage.shared.report(error, place: place, role: config.name, logger: controller.logger)
+    }
+
     // MARK: admission and holding
 
     /// False while a cluster member is stale with `on-store-loss stop`: nothing is forwarded.
     var mayForward: Bool { gate?.mayForward ?? true }
 
     /// Calls `resume` with a route to a server not in `tried`, now or once one is published,
-    /// or with nil when `hold` runs out first (or the proxy shuts down). While it waits, a
-    /// `client` that goes away leaves the hold queue at once (`resume` is then not called).
+    /// or with nil when `hold` runs out first (or the proxy shuts down), or at once when the
+    /// role already holds `hold-queue` clients. While it waits, a `client` that goes away
+    /// leaves the hold queue at once (`resume` is then not called).
     func admit(tried: Set<String>, client: HeldClient? = nil, _ resume: @escaping (Route?) -> Void) {
         if isShuttingDown || !mayForward { resume(nil); return }
         if let route, !tried.contains(route.server) { resume(route); return }
-        guard waiters.count < Self.maxWaiters else { resume(nil); return }
-        let waiter = Waiter(tried: tried, client: client, resume: resume)
+        guard controller.heldClients.tryHold(limit: config.holdQueue) else { resume(nil); return }
+        let waiter = Waiter(tried: tried, client: client, held: controller.heldClients, resume: resume)
         waiters.append(waiter)
         waiter.timer = loop.scheduleTimer(after: config.hold) { [weak self, weak waiter] in
             guard let self, let waiter else { return }
@@ -160,16 +163,19 @@ protocol HeldClient: AnyObject {
     func heldClientGone()
 }
 
-/// A client waiting for a route.
+/// A client waiting for a route; its place in the role's `hold-queue` is given back when it
+/// fires or its client goes away.
 private final class Waiter: @unchecked Sendable {  // confined to the plane's loop
     let tried: Set<String>
+    private let held: HeldClients
     private var resume: ((Route?) -> Void)?
     private weak var client: HeldClient?
     var timer: TimerHandle?
 
-    init(tried: Set<String>, client: HeldClient?, resume: @escaping (Route?) -> Void) {
+    init(tried: Set<String>, client: HeldClient?, held: HeldClients, resume: @escaping (Route?) -> Void) {
         self.tried = tried
         self.client = client
+        self.held = held
         self.resume = resume
     }
 
@@ -185,6 +191,7 @@ private final class Waiter: @unchecked Sendable {  // confined to the plane's lo
         timer?.cancel()
         client?.watchHangup(nil)
         client = nil
+        if resume != nil { held.release() }
         defer { resume = nil }
         return resume
     }

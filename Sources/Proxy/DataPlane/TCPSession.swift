@@ -7,7 +7,8 @@ import FailoverModel
 ///
 /// A connect that fails (refused, timeout) is a passive health failure; the client then
 /// waits for a route to a server it has not tried yet, within `hold`: a failover costs it a
-/// short wait, not a dropped connection.
+/// short wait, not a dropped connection. A connect that fails on the proxy's own side (out
+/// of descriptors) closes the client and blames no server.
 final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // confined to plane.loop.queue
     private let client: any ByteStream
     let peer: SocketAddress
@@ -20,11 +21,14 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
     private var retainedSelf: TCPSession?
     /// Set while held for a route.
     private var hangup: HangupWatch?
+    /// The client's place under `max-connections`: given back when the session ends.
+    private let slot: ConnectionSlot?
 
-    init(client: any ByteStream, peer: SocketAddress, plane: RolePlane) {
+    init(client: any ByteStream, peer: SocketAddress, plane: RolePlane, slot: ConnectionSlot? = nil) {
         self.client = client
         self.peer = peer
         self.plane = plane
+        self.slot = slot
     }
 
     func start() {
@@ -49,6 +53,9 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
                 forward(to: upstream, server: route.server)
             case .failure(let error) where error.isCancelled:
                 end(server: route.server, up: 0, down: 0, outcome: "cancelled")
+            case .failure(let error) where error.localShortage != nil:
+                plane.localShortage(error.localShortage!, place: "connect")
+                end(server: nil, up: 0, down: 0, outcome: "local-resource")
             case .failure(let error):
                 // A certificate that fails verification is a server that cannot be used.
                 plane.controller.passiveFailure(server: route.server, detail: error.description)
@@ -59,7 +66,8 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
 
     private func forward(to upstream: any ByteStream, server: String) {
         self.server = server
-        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice)
+        let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice,
+                                           onPipeShortage: { [plane] error in plane.localShortage(error, place: "splice") })
         let forwarder = TCPForwarder(client: client, upstream: upstream, loop: plane.loop, options: options) { [self] stats in
             plane.unregister(self, from: server)
             if case .error(.upstream, let error) = stats.reason, error.errno == .connectionReset {
@@ -87,6 +95,7 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
 
     private func end(server: String?, up: UInt64, down: UInt64, outcome: String) {
         if forwarder == nil { client.close() }  // the forwarder closes both ends itself
+        slot?.release()
         plane.metrics.sessionEnded(server: server, bytesIn: up, bytesOut: down)
         plane.accessLog?.tcpSession(role: plane.config.name, client: peer, server: server,
                                     bytesUp: up, bytesDown: down, startedNanos: accepted, outcome: outcome)

@@ -112,7 +112,12 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     private var bytesIn: UInt64 = 0
     private var bytesOut: UInt64 = 0
 
-    init(client stream: any ByteStream, peer: SocketAddress, secure: Bool, plane: RolePlane, state: HTTPPlaneState) {
+    /// The client's place under `max-connections`: given back when its connection closes.
+    private let slot: ConnectionSlot?
+
+    init(client stream: any ByteStream, peer: SocketAddress, secure: Bool, plane: RolePlane, state: HTTPPlaneState,
+         slot: ConnectionSlot? = nil) {
+        self.slot = slot
         self.plane = plane
         self.state = state
         self.peer = peer
@@ -347,6 +352,10 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
             attach(UpstreamConnection(stream: stream, server: route.server, loop: plane.loop, bufferSize: state.buffers.bufferSize))
         case .failure(let error) where error.isCancelled:
             return
+        case .failure(let error) where error.localShortage != nil:
+            // The proxy's own limit, not the server's: no retry elsewhere would fare better.
+            plane.localShortage(error.localShortage!, place: "connect")
+            respondError(503, cause: "local resource: \(error.localShortage!.errno)", retryAfter: 1)
         case .failure(let error):
             // A certificate that fails verification is a server that cannot be used.
             plane.controller.passiveFailure(server: route.server, detail: error.description)
@@ -624,6 +633,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
                 // Nothing to read, or the pipe's slots are full: only the latter while bytes are pending.
                 if client.splicePending == 0 { client.resumeReading(); return }
             case .error(let e) where Self.isPipeShortage(e):
+                plane.localShortage(e, place: "splice")
                 // The rest goes the copying way, framed from where the splice stopped.
                 spliceUnavailable = true
                 splicingUp = false
@@ -678,6 +688,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
             case .wouldBlock:
                 if up.stream.splicePending == 0 { up.stream.resumeReading(); return }
             case .error(let e) where Self.isPipeShortage(e):
+                plane.localShortage(e, place: "splice")
                 spliceUnavailable = true
                 splicingDown = false
                 responseFramer = BodyFramer(.contentLength(unread))
@@ -870,6 +881,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         inBuf.release(state.buffers)
         state.remove(self)
         client.close()
+        slot?.release()
     }
 
     /// Forced close: drain limit, end of shutdown.
@@ -950,6 +962,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         phase = .closed
         forwarder = nil
         state.remove(self)
+        slot?.release()
     }
 
     // MARK: helpers

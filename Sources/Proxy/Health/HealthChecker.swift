@@ -1,7 +1,7 @@
 import EventLoop
 import ProxyConfig
 
-/// Checks one server every `interval` (the first check at once) and reports each result.
+/// Checks one server every `interval` (the first check at once) and reports each outcome.
 /// `checkNow()` runs an extra check right away (a passive failure was seen); a request
 /// that arrives while a check is in flight runs right after it, never two at once.
 final class HealthChecker: @unchecked Sendable {  // confined to loop.queue
@@ -10,14 +10,14 @@ final class HealthChecker: @unchecked Sendable {  // confined to loop.queue
     private let target: ServerTarget
     private let tls: UpstreamTLS?
     private let health: HealthConfig
-    private let report: @Sendable (CheckResult) -> Void
+    private let report: @Sendable (ProbeOutcome) -> Void
     private var timer: TimerHandle?
     private var inFlight: HealthProbe?
     private var recheckWanted = false
     private var stopped = false
 
     init(server: String, target: ServerTarget, tls: UpstreamTLS?, health: HealthConfig, loop: EventLoop,
-         report: @escaping @Sendable (CheckResult) -> Void) {
+         report: @escaping @Sendable (ProbeOutcome) -> Void) {
         self.server = server
         self.target = target
         self.tls = tls

@@ -5,7 +5,8 @@ import ProxyConfig
 /// One health check in flight: a TCP connect, or an HTTP GET of the health path whose
 /// status must fall in `expect`; for a `tls` server both over TLS with the role's client
 /// settings (a handshake or verification failure fails the check). Everything, connect included, must finish within
-/// `timeout`. Runs on one loop; `finish` is called exactly once, on that loop.
+/// `timeout`. Runs on one loop; `finish` is called exactly once, on that loop. A probe
+/// that could not even open its socket (the proxy out of descriptors) gives no verdict.
 final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     private let loop: EventLoop
     private let server: String
@@ -13,7 +14,7 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     private let tls: UpstreamTLS?
     private let health: HealthConfig
     private let started = WallClock.monotonicNanoseconds()
-    private var finish: ((CheckResult) -> Void)?
+    private var finish: ((ProbeOutcome) -> Void)?
     private var attempt: UpstreamConnect?
     private var connection: StreamConnection?
     private var timer: TimerHandle?
@@ -23,7 +24,7 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     private static let maxStatusLine = 1024
 
     init(loop: EventLoop, server: String, target: ServerTarget, tls: UpstreamTLS?, health: HealthConfig,
-         finish: @escaping (CheckResult) -> Void) {
+         finish: @escaping (ProbeOutcome) -> Void) {
         self.loop = loop
         self.server = server
         self.target = target
@@ -50,6 +51,7 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
             case .failure(.connect(.timedOut)): complete(false, "connect timeout")
             case .failure(.connect(.cancelled)): complete(false, "timeout")
             case .failure(.connect(.failed(let error))): complete(false, error.description)
+            case .failure(.connect(.localResource(let error))): noVerdict(error)
             case .failure(.tls(let error)): complete(false, "TLS: \(error.message)")
             }
         }
@@ -101,12 +103,25 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     }
 
     private func complete(_ passed: Bool, _ detail: String) {
+        let elapsed = Double(WallClock.monotonicNanoseconds() - started) / 1_000_000
+        end(.verdict(CheckResult(server: server, passed: passed, detail: detail, durationMilliseconds: elapsed, at: WallClock.now())))
+    }
+
+    private func noVerdict(_ error: SyscallError) { end(.noVerdict(error)) }
+
+    private func end(_ outcome: ProbeOutcome) {
         guard let finish else { return }
         self.finish = nil
         timer?.cancel()
         attempt?.cancel()
         connection?.close()
-        let elapsed = Double(WallClock.monotonicNanoseconds() - started) / 1_000_000
-        finish(CheckResult(server: server, passed: passed, detail: detail, durationMilliseconds: elapsed, at: WallClock.now()))
+        finish(outcome)
     }
+}
+
+/// What one probe found: a verdict on the server, or nothing because the proxy's own side
+/// could not run the check (a shortage of descriptors or memory: the server is not judged).
+enum ProbeOutcome: Sendable {
+    case verdict(CheckResult)
+    case noVerdict(SyscallError)
 }

@@ -8,14 +8,14 @@ enum BlockKind: CaseIterable {
 
     var directives: [String] {
         switch self {
-        case .top: ["admin", "state-file", "access-log", "shutdown-timeout", "workers", "role", "cluster"]
+        case .top: ["admin", "state-file", "access-log", "shutdown-timeout", "workers", "max-connections", "role", "cluster"]
         case .admin: ["listen", "token-file"]
         case .role:
             [
                 "listen", "mode", "failback", "on-failover", "hold", "drain-timeout", "connect-timeout",
                 "idle-timeout", "head-timeout", "events", "database", "health", "server",
                 "tls-certificate", "tls-key", "tls-ca", "tls-verify", "compress", "compress-min-size",
-                "max-head-size", "max-headers", "splice",
+                "max-head-size", "max-headers", "splice", "max-connections", "hold-queue",
             ]
         case .health: ["path", "expect", "interval", "timeout", "rise", "fall"]
         case .cluster:

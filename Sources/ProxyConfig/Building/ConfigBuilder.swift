@@ -35,6 +35,11 @@ struct ConfigBuilder {
                 config.shutdownTimeout = checks.single(s, seen: &seen, ValueParsers.duration) ?? config.shutdownTimeout
             case "workers":
                 config.workers = checks.single(s, seen: &seen, Self.workers) ?? config.workers
+            case "max-connections":
+                if let value = checks.single(s, seen: &seen, Self.maxConnections) {
+                    config.maxConnections = value
+                    config.maxConnectionsLocation = s.arguments[0].location
+                }
             case "role":
                 guard let (arguments, body) = checks.block(s, 1...1, usage: "a name") else { continue }
                 let name = checks.value(arguments[0], for: "role", ValueParsers.name) ?? ""
@@ -67,6 +72,15 @@ struct ConfigBuilder {
             return .count(try ValueParsers.integer(text, in: 1...1024))
         } catch {
             throw ValueError(expected: "'auto' or a number of event loops from 1 to 1024")
+        }
+    }
+
+    private static func maxConnections(_ text: String) throws(ValueError) -> MaxConnections {
+        if text == "auto" { return .auto }
+        do {
+            return .count(try ValueParsers.integer(text, in: ValueParsers.connectionCounts))
+        } catch {
+            throw ValueError(expected: "'auto' or a number of connections from 1 to 10000000")
         }
     }
 

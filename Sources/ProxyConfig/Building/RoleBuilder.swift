@@ -74,6 +74,10 @@ struct RoleBuilder {
                 return size
             }
         case "max-headers": set(\.maxHeaders) { text throws(ValueError) in try ValueParsers.integer(text, in: 1...10_000) }
+        case "max-connections":
+            setOptional(\.maxConnections) { text throws(ValueError) in try ValueParsers.integer(text, in: ValueParsers.connectionCounts) }
+            if role.maxConnections != nil, role.maxConnectionsLocation == nil { role.maxConnectionsLocation = s.arguments.first?.location }
+        case "hold-queue": set(\.holdQueue) { text throws(ValueError) in try ValueParsers.integer(text, in: 0...1_000_000) }
         default: checks.sink.error(BlockKind.role.unknownDirectiveMessage(s.text), at: s.location)
         }
     }

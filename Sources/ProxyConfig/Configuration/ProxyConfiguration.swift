@@ -16,6 +16,11 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var roles: [RoleConfig]
     /// The `cluster` block; nil: this instance decides alone.
     public var cluster: ClusterConfig?
+    /// `max-connections auto|N`, default auto (derived from the descriptor limit, see
+    /// `DescriptorBudget`): open client connections of all roles together.
+    public var maxConnections: MaxConnections
+    /// Where `max-connections` is, when written (for `check`'s warning).
+    public var maxConnectionsLocation: SourceLocation?
 
     public static let defaultShutdownTimeout: Duration = .seconds(10)
 
@@ -26,8 +31,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
         shutdownTimeout: Duration = ProxyConfiguration.defaultShutdownTimeout,
         workers: WorkerCount = .auto,
         roles: [RoleConfig] = [],
-        cluster: ClusterConfig? = nil
+        cluster: ClusterConfig? = nil,
+        maxConnections: MaxConnections = .auto,
+        maxConnectionsLocation: SourceLocation? = nil
     ) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsLocation = maxConnectionsLocation
         self.admin = admin
         self.stateFile = stateFile
         self.accessLog = accessLog
@@ -44,6 +53,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
 public enum AccessLogTarget: Sendable, Hashable {
     case stderr
     case file(String)
+}
+
+/// `max-connections`: `auto` fits the descriptor limit.
+public enum MaxConnections: Sendable, Hashable {
+    case auto
+    case count(Int)
 }
 
 /// `workers`: `auto` is one event loop per core.

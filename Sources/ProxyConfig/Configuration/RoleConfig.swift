@@ -58,10 +58,18 @@ public struct RoleConfig: Sendable, Equatable {
     public var maxHeaders: Int
     /// `splice`, default on: zero-copy forwarding between plain sockets; off: always copy.
     public var splice: Bool
+    /// `max-connections N`: open client connections of this role; nil (default): only the global cap.
+    public var maxConnections: Int?
+    /// `hold-queue N`, default 1000: clients held at once while no server is live; more get 503 (http) or a close (tcp).
+    public var holdQueue: Int
     /// Where the `role` block starts.
     public var location: SourceLocation
     /// Where the `database` directive is, when there is one.
     public var databaseLocation: SourceLocation?
+    /// Where `max-connections` is, when written (for `check`'s warning).
+    public var maxConnectionsLocation: SourceLocation?
+
+    public static let defaultHoldQueue = 1000
 
     public init(
         name: String,
@@ -87,9 +95,15 @@ public struct RoleConfig: Sendable, Equatable {
         maxHeadSize: Int = 16 * 1024,
         maxHeaders: Int = 100,
         splice: Bool = true,
+        maxConnections: Int? = nil,
+        holdQueue: Int = RoleConfig.defaultHoldQueue,
         location: SourceLocation = SourceLocation(line: 0, column: 0),
-        databaseLocation: SourceLocation? = nil
+        databaseLocation: SourceLocation? = nil,
+        maxConnectionsLocation: SourceLocation? = nil
     ) {
+        self.maxConnections = maxConnections
+        self.holdQueue = holdQueue
+        self.maxConnectionsLocation = maxConnectionsLocation
         self.name = name
         self.listeners = listeners
         self.mode = mode

@@ -47,6 +47,9 @@ enum ValueParsers {
     }
 
     /// A decimal integer within `range`.
+    /// `max-connections N`: at least one, at most ten million.
+    static let connectionCounts = 1...10_000_000
+
     static func integer(_ text: String, in range: ClosedRange<Int>) throws(ValueError) -> Int {
         guard text.count <= 12, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text),
               range.contains(value)

@@ -7,11 +7,13 @@ final class RunningProxy {
     let process: ProxyProcess
 
     /// `files` (name: text) are written next to proxy.conf before the proxy starts.
-    init(config: String, files: [String: String] = [:], environment: [String: String] = [:]) throws {
+    init(config: String, files: [String: String] = [:], environment: [String: String] = [:],
+         descriptorLimit: Int? = nil) throws {
         dir = try TemporaryDirectory()
         try dir.write("proxy.conf", config)
         for (name, text) in files { try dir.write(name, text) }
-        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url, environment: environment)
+        process = ProxyProcess(["run", "--config", "proxy.conf"], currentDirectory: dir.url, environment: environment,
+                               descriptorLimit: descriptorLimit)
         try process.start()
     }
 
@@ -31,6 +33,16 @@ final class RunningProxy {
     }
 
     func waitForLog(_ text: String, timeout: TimeInterval = 10) -> Bool { process.waitForLog(text, timeout: timeout) }
+
+    /// The admin API's port, from the `admin listening` log line.
+    func adminPort(timeout: TimeInterval = 15) throws -> UInt16 {
+        let pattern = "msg=\"admin listening\" address=127.0.0.1:"
+        guard process.waitForLog(pattern, timeout: timeout),
+              let line = process.stderr.split(separator: "\n").first(where: { $0.contains(pattern) }),
+              let port = UInt16(line[line.range(of: pattern)!.upperBound...].prefix { $0.isNumber })
+        else { throw TestFailure("no admin listening line: \(process.stderr)") }
+        return port
+    }
 
     /// Counts lines containing `text` so far.
     func logCount(_ text: String) -> Int { process.stderr.components(separatedBy: text).count - 1 }
