@@ -71,6 +71,10 @@ import Testing
         #expect(server.error == "unknown server 'nope'")
         #expect(try harness.call("DELETE", "/api/roles/web/servers/nope").status == 404)
         #expect(try harness.get("/api/nothing").status == 404)
+        // Without a cluster block there is no cluster to describe.
+        let cluster = try harness.get("/api/cluster")
+        #expect(cluster.status == 404)
+        #expect(cluster.error == "not in cluster mode (no cluster block)")
         let wrong = try harness.call("GET", "/api/roles/web/failback")
         #expect(wrong.status == 405)
         #expect(wrong.headers["allow"] == "PUT")
