@@ -43,23 +43,9 @@ extension TLSStreamTests {
     /// AF_UNIX: one write is one buffer unit, taken whole or refused (EAGAIN), so "exactly
     /// full" is reproducible; TCP's accounting is not.
     @Test func keyUpdateReplyWaitingForRoomGoesOutWhenTheSocketDrains() throws {
-        var fds: [CInt] = [-1, -1]
-        try #require(socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
-        let server = try TLSStream.server(socket: Socket(taking: fds[0]), context: try serverContext())
-        let client = try TLSStream.client(socket: Socket(taking: fds[1]),
-                                          context: try TLSClientContext(caFile: pki.caCertificate, verify: true),
-                                          serverName: "localhost")
+        let (server, client) = try connectedPair()
         defer { client.close() }
-        client.countKeyUpdates()
-        var done = (server: false, client: false)
-        for _ in 0..<1000 where !(done.server && done.client) {
-            if !done.server { done.server = server.handshake() == .done }
-            if !done.client { done.client = client.handshake() == .done }
-        }
-        try #require(done.server && done.client)
-        let deadline = Date().addingTimeInterval(20)
-        let reader = BoundedReader(client, until: deadline)
-        #expect(try reader.read(0) == 0)  // the session tickets: out of the buffer before measuring it
+        let reader = BoundedReader(client, until: Date().addingTimeInterval(20))
 
         let loop = EventLoop()
         let writer = OneByteWriter(server, loop: loop)
@@ -85,6 +71,104 @@ extension TLSStreamTests {
         #expect(try reader.read(1) == 1)
         writer.onLoop { $0.close() }
     }
+}
+
+extension TLSStreamTests {
+    /// The stream alone, no driver: the read that takes the peer's KeyUpdate sends the
+    /// reply (OpenSSL alone would wait for our next write).
+    @Test func readThatTakesAKeyUpdateRequestSendsTheReply() throws {
+        let (server, client) = try connectedPair()
+        defer { server.close(); client.close() }
+        guard case .processed = try client.requestKeyUpdate() else { Issue.record("KeyUpdate not sent"); return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let result = try buffer.withUnsafeMutableBytes { try server.read(into: $0) }
+        guard case .wouldBlock = result else { Issue.record("unexpected read \(result)"); return }
+        #expect(!server.hasPendingOutput)
+        #expect(try BoundedReader(client, until: Date().addingTimeInterval(5)).read(0, keyUpdates: 1) == 0)
+        #expect(client.keyUpdatesReceived == 1)
+    }
+
+    /// The forwarder's side of the full-socket case: the client's socket is exactly full of
+    /// records the forwarder wrote when the client's KeyUpdate(update_requested) arrives.
+    /// The client then only reads; the reply must come once its reads make room.
+    @Test func forwarderSendsAKeyUpdateReplyThatWaitedForRoom() throws {
+        let (server, client) = try connectedPair()
+        defer { client.close() }
+        let reader = BoundedReader(client, until: Date().addingTimeInterval(20))
+        // Measure how many one-byte records the socket takes, then empty it again.
+        var fit = 0
+        while fit < 1_000_000, case .processed(1) = try [UInt8]([0x61]).withUnsafeBytes({ try server.write($0) }) { fit += 1 }
+        try #require(fit > 1)
+        #expect(try reader.read(fit) == fit)
+        guard case .processed(1) = try [UInt8]([0x61]).withUnsafeBytes({ try server.write($0) }) else {
+            Issue.record("the held record did not go"); return
+        }
+        #expect(try reader.read(1) == 1)
+
+        var upstreamFDs: [CInt] = [-1, -1]
+        try #require(socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0, &upstreamFDs) == 0)
+        let backend = upstreamFDs[1]
+        defer { Glibc.close(backend) }
+        let loop = EventLoop()
+        let closed = Promise<ForwardStats>()
+        let forwarder = TCPForwarder(client: server, upstream: Socket(taking: upstreamFDs[0]), loop: loop,
+                                     options: .init(splice: false)) { closed.fulfill($0) }
+        loop.execute { forwarder.start() }
+        defer {
+            forwarder.close()
+            #expect(closed.wait(seconds: 10) != nil)
+        }
+        // Fill it again through the forwarder, one record at a time, each taken whole.
+        var queued: CInt = 0
+        for _ in 0..<fit {
+            #expect(Glibc.write(backend, "b", 1) == 1)
+            let before = queued
+            #expect(eventually(seconds: 5) { _ = ioctl(client.readinessDescriptor, UInt(FIONREAD), &queued); return queued > before })
+        }
+
+        guard case .processed = try client.requestKeyUpdate() else { Issue.record("KeyUpdate not sent"); return }
+        // The forwarder read it and could not answer (the case under test), or the test is void.
+        try #require(eventually { onLoop(loop) { server.hasPendingOutput } })
+        #expect(client.keyUpdatesReceived == 0)
+        #expect(try reader.read(fit) == fit)
+        #expect(try reader.read(0, keyUpdates: 1) == 0)
+        #expect(client.keyUpdatesReceived == 1)
+        // Reading from the client goes on (new keys both ways, reads no longer parked).
+        #expect(try [UInt8]("ping".utf8).withUnsafeBytes({ try client.write($0) }) == .processed(4))
+        var got = [UInt8](repeating: 0, count: 16)
+        var n = 0
+        #expect(eventually(seconds: 5) { n = Glibc.read(backend, &got, got.count); return n > 0 })
+        #expect(Array(got[..<max(n, 0)]) == Array("ping".utf8))
+    }
+
+    /// A TLS 1.3 pair over an AF_UNIX socketpair, handshake done and the session tickets
+    /// read (they would otherwise sit in the buffer the tests measure). The client counts
+    /// KeyUpdates.
+    func connectedPair() throws -> (server: TLSStream, client: TLSStream) {
+        var fds: [CInt] = [-1, -1]
+        try #require(socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
+        let server = try TLSStream.server(socket: Socket(taking: fds[0]), context: try serverContext())
+        let client = try TLSStream.client(socket: Socket(taking: fds[1]),
+                                          context: try TLSClientContext(caFile: pki.caCertificate, verify: true),
+                                          serverName: "localhost")
+        client.countKeyUpdates()
+        var done = (server: false, client: false)
+        for _ in 0..<1000 where !(done.server && done.client) {
+            if !done.server { done.server = server.handshake() == .done }
+            if !done.client { done.client = client.handshake() == .done }
+        }
+        try #require(done.server && done.client)
+        try #require(client.protocolVersion == "TLSv1.3")
+        #expect(try BoundedReader(client, until: Date().addingTimeInterval(5)).read(0) == 0)
+        return (server, client)
+    }
+}
+
+/// Runs `body` on `loop` and waits for it.
+private func onLoop<T: Sendable>(_ loop: EventLoop, _ body: @escaping @Sendable () -> T) -> T {
+    let result = Promise<T>()
+    loop.execute { result.fulfill(body()) }
+    return result.wait(seconds: 20)!
 }
 
 /// Reads a `TLSStream` on the test thread with poll(2), every wait bounded.
@@ -177,8 +261,6 @@ private final class OneByteWriter: @unchecked Sendable {
 
     /// Runs `body` on the loop and waits for it.
     func onLoop<T: Sendable>(_ body: @escaping @Sendable (OneByteWriter) -> T) -> T {
-        let result = Promise<T>()
-        loop.execute { [self] in result.fulfill(body(self)) }
-        return result.wait(seconds: 20)!
+        TLSTests.onLoop(loop) { body(self) }
     }
 }
