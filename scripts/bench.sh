@@ -5,6 +5,7 @@
 #   scripts/bench.sh [SECONDS]      # seconds per measurement, default 5
 #   REPEAT=3 scripts/bench.sh 3     # runs per measurement (median reported), default 3
 #   TCP_ONLY=1 scripts/bench.sh     # skip the HTTP table
+#   TLS_ONLY=1 scripts/bench.sh     # only the TLS termination table
 #   PROXY_BIN=/tmp/fp-before scripts/bench.sh   # benchmark a saved binary (before/after)
 #
 # Installs haproxy, nginx, wrk and iperf3 from Debian when missing. Not part of CI:
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-5}
 REPEAT=${REPEAT:-3}
 TCP_ONLY=${TCP_ONLY:-0}
+TLS_ONLY=${TLS_ONLY:-0}
 
 need=()
 for pkg in haproxy nginx wrk iperf3 python3; do
@@ -152,7 +154,7 @@ role webtcp {
     server a 127.0.0.1:$WEB;
 }
 EOF
-if [ -d Sources/Proxy/HTTP ] && [ "$TCP_ONLY" != 1 ]; then
+if [ -d Sources/Proxy/HTTP ] && [ "$TCP_ONLY" != 1 ] && [ "$TLS_ONLY" != 1 ]; then
 cat >>"$TMP/proxy.conf" <<EOF
 role webhttp {
     listen 127.0.0.1:$FP_WEB_HTTP;
@@ -216,6 +218,7 @@ EOF
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b else '-')" "$1" "$2"; }
 
 echo "measuring: ${DURATION}s per run, median of $REPEAT, 2 event loops / 2 HAProxy threads / 2 nginx workers"
+if [ "$TLS_ONLY" != 1 ]; then
 F_BASE=$(rss_now $PROXY_PID); H_BASE=$(rss_now $HAPROXY_PID)  # before any traffic
 d_tp=(); f_tp=(); h_tp=(); d_cr=(); f_cr=(); h_cr=()
 for _ in $(seq 1 "$REPEAT"); do
@@ -237,6 +240,7 @@ printf '| bulk throughput, Gbit/s (iperf3, 1 stream) | %s | %s | %s | %s | %s |\
 printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s |\n' "$D_CR" "$F_CR" "$H_CR" "$(ratio $F_CR $D_CR)" "$(ratio $F_CR $H_CR)"
 printf '| RSS at start, no connections yet, KiB | - | %s | %s | - | %s |\n' "$F_BASE" "$H_BASE" "$(ratio $F_BASE $H_BASE)"
 printf '| peak RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$F_RSS" "$H_RSS" "$(ratio $F_RSS $H_RSS)"
+fi
 
 if grep -q "role webhttp" "$TMP/proxy.conf"; then
   wait_port $FP_WEB_HTTP; wait_port $HA_WEB_HTTP

@@ -15,8 +15,17 @@ public protocol ByteStream: AnyObject {
     /// Bytes the next `read` returns without the descriptor becoming readable (a TLS engine's
     /// decrypted plaintext). A reader that stops before `.wouldBlock` must check it.
     var hasBufferedInput: Bool { get }
+    /// Bytes the stream must send of its own accord, not the caller's (a TLS 1.3 KeyUpdate
+    /// the peer asked for), that wait for room in the socket. While true, a driver watches
+    /// writability and calls `flushPendingOutput` when writable, even with nothing of its
+    /// own to write; a read that gave `.wouldBlock` may be waiting for this too.
+    var hasPendingOutput: Bool { get }
+    /// Sends those bytes; `.wouldBlock` when the socket is still full.
+    func flushPendingOutput() throws(SyscallError) -> IOResult<Void>
 }
 
 extension ByteStream {
     public var hasBufferedInput: Bool { false }
+    public var hasPendingOutput: Bool { false }
+    public func flushPendingOutput() throws(SyscallError) -> IOResult<Void> { .processed(()) }
 }

@@ -39,6 +39,11 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     private var onClosed: () -> Void = {}
     private var readingWanted = false
     private var writeWanted = false
+    /// The stream has output of its own (`hasPendingOutput`): writability flushes it.
+    private var flushWanted = false
+    /// Read interest is off until that flush: the stream's reads wait for it, and the fd,
+    /// readable, would wake us for nothing (level-triggered).
+    private var readingParkedForFlush = false
     private var inWritableCallback = false
     private var sawEOF = false
     public private(set) var isClosed = false
@@ -94,24 +99,57 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     }
 
     private func writableEvent() {
-        writeWanted = false
-        inWritableCallback = true
-        onWritable()
-        inWritableCallback = false
-        if !writeWanted { watcher.setWriting(false) }
+        if flushWanted { flushStreamOutput() }
+        if writeWanted {
+            writeWanted = false
+            inWritableCallback = true
+            onWritable()
+            inWritableCallback = false
+        }
+        if !writeWanted && !flushWanted { watcher.setWriting(false) }
+    }
+
+    /// Watches writability for the stream's own output; `readBlocked`: the read that just
+    /// gave `.wouldBlock` waits for it.
+    private func armFlush(readBlocked: Bool) {
+        flushWanted = true
+        if !inWritableCallback { watcher.setWriting(true) }
+        if readBlocked && readingWanted {
+            readingParkedForFlush = true
+            watcher.setReading(false)
+        }
+    }
+
+    private func flushStreamOutput() {
+        // An error is the stream's: the reader's next call reports it.
+        if case .wouldBlock? = try? stream.flushPendingOutput(), stream.hasPendingOutput { return }
+        flushWanted = false
+        guard readingParkedForFlush else { return }
+        readingParkedForFlush = false
+        guard readingWanted, !isClosed else { return }
+        watcher.setReading(true)
+        // The bytes that waited may already be inside the engine: read without an event.
+        loop.execute { [self] in
+            guard !isClosed, readingWanted else { return }
+            readableEvent()
+        }
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         do {
             switch try stream.read(into: buffer) {
-            case .wouldBlock: return .wouldBlock
+            case .wouldBlock:
+                if stream.hasPendingOutput { armFlush(readBlocked: true) }
+                return .wouldBlock
             case .processed(0):
                 if buffer.count == 0 { return .bytes(0) }
                 sawEOF = true
                 readingWanted = false
                 watcher.setReading(false)  // EOF stays readable: stop read interest now
                 return .eof
-            case .processed(let n): return .bytes(n)
+            case .processed(let n):
+                if stream.hasPendingOutput { armFlush(readBlocked: false) }
+                return .bytes(n)
             }
         } catch {
             return .error(error)
@@ -123,9 +161,11 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
             switch try stream.write(bytes) {
             case .wouldBlock:
                 armWrite()
+                if stream.hasPendingOutput { armFlush(readBlocked: false) }
                 return .wouldBlock
             case .processed(let n):
                 if n < bytes.count { armWrite() }
+                if stream.hasPendingOutput { armFlush(readBlocked: false) }
                 return .written(n)
             }
         } catch {
@@ -151,6 +191,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     public func resumeReading() {
         guard !sawEOF, !isClosed else { return }
         readingWanted = true
+        guard !readingParkedForFlush else { return }  // the flush turns it back on
         watcher.setReading(true)
         scheduleBufferedInput()
     }

@@ -116,6 +116,12 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         var fillBlocked = false
         var failingSide = d.sinkSide
         do {
+            // The sink's own output first (a TLS KeyUpdate reply): its writability brought
+            // us here. Once out, the other direction, whose reads waited for it, goes on.
+            if d.sink.hasPendingOutput, case .processed = try d.sink.flushPendingOutput() {
+                let isUp = d === up
+                loop.execute { [self] in pump(isUp ? down : up) }
+            }
             pumping: while true {
                 rounds += 1
                 if d.pending > 0 {
@@ -170,8 +176,13 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         }
         if moved > 0 && idleTimeoutNanos != nil { lastActivity = TimerQueue.now() }
         guard closeReason == nil else { return }
-        d.sinkWatcher.setWriting(needWrite && !d.finished)
-        d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked))
+        d.sinkWatcher.setWriting((needWrite && !d.finished) || d.sink.hasPendingOutput)
+        // The source's own output waits for room in its socket: its writability pumps the
+        // other direction, which flushes it first. Reads wait for that (no spinning on a
+        // readable fd whose reads cannot progress).
+        let sourceOwes = d.source.hasPendingOutput
+        if sourceOwes { d.sourceWatcher.setWriting(true) }
+        d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked) && !sourceOwes)
         // Stopped by the round limit with input held above the fd (TLS): no readiness
         // event will come for it, so go on at the back of the queue.
         if !needWrite && !d.readEOF && !d.finished && d.source.hasBufferedInput {

@@ -16,9 +16,18 @@ import SystemPackage
 ///   that then watches writability spins. Finish it with `handshake()` (or the
 ///   `TLSHandshake` driver, which watches the right direction) before forwarding.
 /// - **Opposite wants after the handshake.** Renegotiation is disabled, so a write never
-///   waits for a read. A read can rarely want to write (answering a TLS 1.3 KeyUpdate when
-///   the socket's send buffer is full); it reports `.wouldBlock` and `wantsWriteToProgress`
-///   says so — a driver that watches readability only will be woken by the next record.
+///   waits for a read. A read can want to write: see KeyUpdate below.
+/// - **KeyUpdate.** When a TLS 1.3 peer sends KeyUpdate(update_requested), OpenSSL 3.0's
+///   `SSL_read` only notes that a reply is owed (it neither sends it nor reports
+///   WANT_WRITE); the reply would go out with the next `SSL_write` that starts a record,
+///   i.e. whenever the proxy next has data for that peer. (RFC 8446 §4.6.3 only asks for it
+///   before the next application data, but a peer may wait for it.) So this stream sends
+///   the owed reply itself, at the end of every `read` and `write`, unless a half-sent
+///   application record must go first (OpenSSL allows nothing before it: `SSL_key_update`
+///   fails with "bad write retry"). When the socket is full the reply stays queued inside
+///   OpenSSL: `hasPendingOutput` is true, the driver watches writability and calls
+///   `flushPendingOutput`; meanwhile `read` reports `.wouldBlock` (SSL_read wants to finish
+///   that write first) and should not be retried on readability alone.
 /// - **Buffered plaintext.** `read` fills the caller's buffer with as many records as the
 ///   socket holds, so with a buffer of 16 KiB or more it rarely stops early. When the buffer
 ///   ends inside a record, the rest of that record stays decrypted inside OpenSSL
@@ -55,8 +64,11 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     private var sentCloseNotify = false
     /// The TLS failure behind the last thrown `SyscallError`, with OpenSSL's text.
     public private(set) var lastError: TLSError?
-    /// True when the last `.wouldBlock` from `read` was OpenSSL wanting to write.
-    public private(set) var wantsWriteToProgress = false
+    /// An `SSL_write_ex` stopped inside an application record: OpenSSL holds its rest, and
+    /// only the caller's retried write may send anything next.
+    private var appRecordHalfSent = false
+    /// Tests only: KeyUpdate messages received, counted once `countKeyUpdates()` is called.
+    private(set) var keyUpdatesReceived = 0
     /// Where this client connection's new sessions go: alive as long as the `SSL` points to it.
     private var sessions: TLSSessionCache?
 
@@ -212,7 +224,6 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SyscallError) -> IOResult<Int> {
         guard let ssl else { throw SyscallError(call: "SSL_read", errno: .badFileDescriptor) }
-        wantsWriteToProgress = false
         if !handshakeDone, let early = try continueHandshake("SSL_read") { return early }
         if buffer.count == 0 { return .processed(0) }
         // Like read(2) on a socket, fill the buffer with as many records as are there:
@@ -229,11 +240,11 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             let savedErrno = errno
             switch SSL_get_error(ssl, 0) {
             case SSL_ERROR_WANT_READ:
+                sendOwedKeyUpdate()
                 return total > 0 ? .processed(total) : .wouldBlock
             case SSL_ERROR_WANT_WRITE:
-                if total > 0 { return .processed(total) }
-                wantsWriteToProgress = true
-                return .wouldBlock
+                // A KeyUpdate of ours is stuck in a full socket (`hasPendingOutput`).
+                return total > 0 ? .processed(total) : .wouldBlock
             case SSL_ERROR_ZERO_RETURN:
                 // close_notify (or, with IGNORE_UNEXPECTED_EOF, a plain FIN); the next call
                 // sees it again and reports end of stream once the bytes are taken.
@@ -244,6 +255,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 throw failure("SSL_read", ssl: ssl, errno: savedErrno)
             }
         }
+        sendOwedKeyUpdate()
         return .processed(total)
     }
 
@@ -261,18 +273,80 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             var n = 0
             if SSL_write_ex(ssl, buffer.baseAddress! + total, buffer.count - total, &n) == 1 {
                 total += n
+                appRecordHalfSent = false
                 continue
             }
             let savedErrno = errno
             switch SSL_get_error(ssl, 0) {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                // Stuck in our record unless OpenSSL was sending its KeyUpdate first.
+                appRecordHalfSent = SSL_in_init(ssl) == 0
                 return total > 0 ? .processed(total) : .wouldBlock
             default:
                 if total > 0 { OpenSSLErrorStack.clear(); return .processed(total) }
                 throw failure("SSL_write", ssl: ssl, errno: savedErrno)
             }
         }
+        // A reply owed while our last record was half-sent: that record is out now.
+        sendOwedKeyUpdate()
         return .processed(total)
+    }
+
+    // MARK: KeyUpdate
+
+    /// True while OpenSSL holds a KeyUpdate of ours that the socket has no room for, or owes
+    /// one the peer asked for; see the type's notes. Nothing is pending while an application
+    /// record is half-sent: the caller's retried write sends it, then the reply.
+    public var hasPendingOutput: Bool {
+        guard let ssl, handshakeDone, !sentCloseNotify, !appRecordHalfSent else { return false }
+        return SSL_in_init(ssl) != 0 || SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE
+    }
+
+    /// Sends the KeyUpdate of ours OpenSSL holds or owes; `.wouldBlock` while the socket is full.
+    public func flushPendingOutput() throws(SyscallError) -> IOResult<Void> {
+        guard let ssl, hasPendingOutput else { return .processed(()) }
+        OpenSSLErrorStack.clear()
+        // Owed, not started: queue it (the same single reply, not a second one) so that
+        // SSL_do_handshake sends it now; once started, SSL_do_handshake finishes the write.
+        if SSL_in_init(ssl) == 0, SSL_key_update(ssl, SSL_KEY_UPDATE_NOT_REQUESTED) != 1 {
+            throw failure("SSL_key_update", ssl: ssl, errno: 0)
+        }
+        let rc = SSL_do_handshake(ssl)
+        if rc == 1 { return .processed(()) }
+        let savedErrno = errno
+        switch SSL_get_error(ssl, rc) {
+        case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ: return .wouldBlock
+        default: throw failure("SSL_do_handshake", ssl: ssl, errno: savedErrno)
+        }
+    }
+
+    /// Sends a KeyUpdate asking the peer to update its keys too (TLS 1.3 only). The reply
+    /// arrives as a record that `read` consumes; `.wouldBlock`: `flushPendingOutput` later.
+    public func requestKeyUpdate() throws(SyscallError) -> IOResult<Void> {
+        guard let ssl else { throw SyscallError(call: "SSL_key_update", errno: .badFileDescriptor) }
+        OpenSSLErrorStack.clear()
+        guard handshakeDone, SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED) == 1 else {
+            throw failure("SSL_key_update", ssl: ssl, errno: 0)
+        }
+        return try flushPendingOutput()
+    }
+
+    /// At the end of `read`/`write`: send an owed reply now rather than with the next
+    /// application record. A failure is sticky in OpenSSL: the next call reports it.
+    private func sendOwedKeyUpdate() {
+        guard hasPendingOutput else { return }
+        _ = try? flushPendingOutput()
+    }
+
+    /// Tests only: counts KeyUpdate messages received (OpenSSL's message callback).
+    func countKeyUpdates() {
+        guard let ssl else { return }
+        SSL_set_msg_callback(ssl) { writing, _, contentType, buf, length, _, arg in
+            guard writing == 0, contentType == SSL3_RT_HANDSHAKE, length > 0, let buf, let arg,
+                  buf.load(as: UInt8.self) == UInt8(SSL3_MT_KEY_UPDATE) else { return }
+            Unmanaged<TLSStream>.fromOpaque(arg).takeUnretainedValue().keyUpdatesReceived += 1
+        }
+        _ = SSL_ctrl(ssl, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Sends close_notify (best effort: never waits for room or for the peer's own), then
