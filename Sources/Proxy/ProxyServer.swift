@@ -9,8 +9,10 @@ import Synchronization
 
 /// The whole proxy for one configuration: event loops, one controller per role, and the
 /// listeners that hand accepted clients to the role's plane on the accepting loop.
-public final class ProxyServer: @unchecked Sendable {  // roles and listeners guarded by `lock`; reloads serialized by `reloadLock`
-    public let group: EventLoopGroup
+public final class ProxyServer: @unchecked Sendable {  // roles, listeners and loops guarded by `lock`; reloads serialized by `reloadLock`
+    /// The event loops new connections go to; a `workers` reload replaces them.
+    public var group: EventLoopGroup { lock.withLock { loopGroup } }
+    var loopGroup: EventLoopGroup
     let lock = NSLock()
     let reloadLock = NSLock()
     var roles: [RoleController]
@@ -35,15 +37,17 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
                 snapshots: [String: RoleSnapshot] = [:], store: (any CoordinationStore)? = nil,
                 clusterQueue: DispatchQueue? = nil) throws {
         self.logger = logger
-        self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
+        let group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
+        loopGroup = group
         accessLog = try AccessLog(target: configuration.accessLog)
-        connectionLimit = ConnectionLimit(limit: Self.connectionCap(configuration, loops: self.group.loops.count))
-        cluster = try configuration.cluster.map { [group = self.group] config in
+        connectionLimit = ConnectionLimit(limit: Self.connectionCap(configuration, loops: group.loops.count))
+        cluster = try configuration.cluster.map { config in
             let queue = clusterQueue ?? DispatchQueue(label: "failover-proxy.cluster")
-            let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.next(), callbackQueue: queue)
+            // The first loop: a `workers` reload never retires it.
+            let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.loops[0], callbackQueue: queue)
             return ClusterController(config: config, store: store, queue: queue, logger: logger)
         }
-        roles = try configuration.roles.map { [group = self.group, accessLog, cluster, connectionLimit] role in
+        roles = try configuration.roles.map { [accessLog, cluster, connectionLimit] role in
             try RoleController(config: role, group: group, logger: logger, accessLog: accessLog,
                                restoring: cluster == nil ? snapshots[role.name] : nil, cluster: cluster,
                                globalLimit: connectionLimit)
@@ -76,7 +80,8 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
     }
 
     /// Binds `listeners` for a role; all or nothing.
-    func bind(_ listeners: [ListenerConfig], for controller: RoleController) throws(ProxyError) -> [BoundListener] {
+    func bind(_ listeners: [ListenerConfig], for controller: RoleController, on group: EventLoopGroup? = nil) throws(ProxyError) -> [BoundListener] {
+        let group = group ?? self.group
         var bound: [BoundListener] = []
         for config in listeners {
             let endpoint = config.address

@@ -1,0 +1,120 @@
+import DemoBackends
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `workers` without a restart, on the real executable: SIGHUP with fewer workers retires
+/// the last loops (their connections go on, then the loops and their descriptors go),
+/// with more it adds loops; new connections are served throughout.
+@Suite(.serialized) struct WorkersReloadTests {
+    static func config(workers: Int, server: UInt16) -> String {
+        """
+        workers \(workers);
+        admin { listen 127.0.0.1:0; }
+        role r {
+            listen 127.0.0.1:0;
+            mode tcp;
+            health { interval 1s; timeout 500ms; rise 1; fall 1; }
+            server primary 127.0.0.1:\(server);
+        }
+
+        """
+    }
+
+    /// The proxy's epoll instances (one per loop, plus Dispatch's own) and sockets now.
+    static func descriptors(_ pid: Int32) -> (epoll: Int, sockets: Int) {
+        let dir = "/proc/\(pid)/fd"
+        let links = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(dir)/\($0)") }
+        return (links.filter { $0 == "anon_inode:[eventpoll]" }.count, links.filter { $0.hasPrefix("socket:") }.count)
+    }
+
+    /// The fewest of a few samples: a health check's socket or the last scrape's
+    /// connection may be open for a moment.
+    static func settledDescriptors(_ pid: Int32) -> (epoll: Int, sockets: Int) {
+        var best = descriptors(pid)
+        for _ in 0..<20 {
+            usleep(50_000)
+            let now = descriptors(pid)
+            best = (min(best.epoll, now.epoll), min(best.sockets, now.sockets))
+        }
+        return best
+    }
+
+    /// A gauge from `/metrics` (nil when it is not there).
+    static func gauge(_ name: String, admin: UInt16) -> Int? {
+        let text = (try? HTTPTestClient(port: admin, timeoutSeconds: 5))?.get("/metrics")?.text ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "").map { Int($0) } }
+    }
+
+    /// A connection through the proxy, greeted by the server.
+    static func open(_ port: UInt16) throws -> TestClient {
+        let client = try TestClient(port: port)
+        guard client.readLine() == "primary" else { throw TestFailure("no greeting through the proxy") }
+        return client
+    }
+
+    static func echoes(_ client: TestClient, _ text: String) -> Bool {
+        (try? client.send(text + "\n")) != nil && client.readLine() == text
+    }
+
+    static func reload(_ proxy: RunningProxy, workers: Int, server: UInt16) throws {
+        let before = proxy.logCount("msg=reloaded")
+        try proxy.rewriteConfig(config(workers: workers, server: server))
+        proxy.process.signal(SIGHUP)
+        #expect(eventually { proxy.logCount("msg=reloaded") == before + 1 }, "\(proxy.process.stderr)")
+        #expect(proxy.process.stderr.contains("workers: \(workers)"), "\(proxy.process.stderr)")
+    }
+
+    @Test func fewerThenMoreWorkersKeepConnectionsAndLeaveNoDescriptorBehind() throws {
+        let primary = DemoServer(name: "primary", kind: .tcp)
+        try primary.start()
+        defer { primary.stop() }
+        let proxy = try RunningProxy(config: Self.config(workers: 4, server: primary.port))
+        defer { _ = proxy.process.wait(timeout: 0) }
+        let port = try proxy.port(role: "r")
+        let admin = try proxy.adminPort()
+        let pid = proxy.process.process.processIdentifier
+        #expect(eventually { Self.gauge("failover_proxy_event_loops", admin: admin) == 4 })
+        let start = Self.settledDescriptors(pid)
+
+        // Twelve connections spread over four loops (by the kernel's hash: all on the kept
+        // loop one time in seventeen million).
+        let old = try (0..<12).map { _ in try Self.open(port) }
+        try Self.reload(proxy, workers: 1, server: primary.port)
+        for (i, client) in old.enumerated() { #expect(Self.echoes(client, "old \(i)"), "connection \(i) after the reload") }
+        let new = try (0..<4).map { _ in try Self.open(port) }
+        for (i, client) in new.enumerated() { #expect(Self.echoes(client, "new \(i)")) }
+        #expect(Self.gauge("failover_proxy_event_loops", admin: admin) == 1)
+        #expect((Self.gauge("failover_proxy_event_loops_draining", admin: admin) ?? 0) > 0)
+        #expect(!proxy.process.stderr.contains("needs a restart"))
+
+        // Once the clients close, the retired loops go with their epoll fds and sockets
+        // (each of them had one socket of the role's listener and one of the admin's).
+        for client in old + new { client.shutdownWrite(); _ = client.readToEnd() }
+        #expect(eventually { Self.gauge("failover_proxy_event_loops_draining", admin: admin) == 0 }, "\(proxy.process.stderr)")
+        var now = Self.descriptors(pid)
+        #expect(eventually {
+            now = Self.descriptors(pid)
+            return now.epoll == start.epoll - 3 && now.sockets == start.sockets - 3 * 2
+        }, "before \(start), now \(now)")
+
+        // More workers: a connection opened before keeps working, new ones are served, and
+        // the new loops have their sockets.
+        let kept = try Self.open(port)
+        try Self.reload(proxy, workers: 3, server: primary.port)
+        #expect(Self.echoes(kept, "kept"))
+        let more = try (0..<6).map { _ in try Self.open(port) }
+        for (i, client) in more.enumerated() { #expect(Self.echoes(client, "more \(i)")) }
+        #expect(Self.gauge("failover_proxy_event_loops", admin: admin) == 3)
+        #expect(Self.gauge("failover_proxy_event_loops_draining", admin: admin) == 0)
+        for client in more + [kept] { client.shutdownWrite(); _ = client.readToEnd() }
+        #expect(eventually {
+            now = Self.descriptors(pid)
+            return now.epoll == start.epoll - 1 && now.sockets == start.sockets - 1 * 2
+        }, "before \(start), now \(now)")
+    }
+}
