@@ -148,10 +148,12 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
 
     /// Open sessions per role and server, gathered from every loop.
     public func sessionCounts(_ done: @escaping @Sendable ([String: [String: Int]]) -> Void) {
-        let collector = SessionCountCollector(expected: controllers.reduce(0) { $0 + $1.planes.count }, done: done)
-        for controller in controllers {
-            for plane in controller.planes {
-                plane.loop.execute { collector.add(role: controller.name, plane.sessionCounts) }
+        // One read of the planes: a retired loop's plane may be let go meanwhile.
+        let planes = controllers.map { ($0.name, $0.planes) }
+        let collector = SessionCountCollector(expected: planes.reduce(0) { $0 + $1.1.count }, done: done)
+        for (role, rolePlanes) in planes {
+            for plane in rolePlanes {
+                plane.loop.execute { collector.add(role: role, plane.sessionCounts) }
             }
         }
     }

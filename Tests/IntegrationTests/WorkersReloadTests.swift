@@ -118,3 +118,40 @@ import Glibc
         }, "before \(start), now \(now)")
     }
 }
+
+/// `mode http` across a `workers` reload, in process: an exchange under way on a retired
+/// loop finishes, and that client is then told to close; clients on the kept loop go on.
+@Suite struct WorkersReloadHTTPTests {
+    @Test func exchangesUnderWayFinishAndRetiredLoopsCloseTheirClientsAfter() throws {
+        let fixture = try HTTPProxyFixture(servers: ["primary"], loops: 4)
+        defer { fixture.stop() }
+        // Twelve keep-alive clients over four loops, each with a slow request under way.
+        let clients = try (0..<12).map { _ in try fixture.client() }
+        for client in clients {
+            #expect(client.get("/warm")?.status == 200)
+            #expect(client.send("GET /slow/1500 HTTP/1.1\r\nHost: t\r\n\r\n"))
+        }
+        #expect(waitUntil { fixture.requests().filter { $0.target == "/slow/1500" }.count == 12 })
+
+        var fewer = fixture.configuration
+        fewer.workers = .count(1)
+        let summary = try fixture.proxy.reload(fewer)
+        #expect(summary.contains("workers: 1 (3 old loops drain)"), "\(summary)")
+        #expect(fixture.proxy.group.loops.count == 1)
+
+        var closed = 0
+        for (i, client) in clients.enumerated() {
+            let response = client.readResponse()
+            #expect(response?.status == 200, "client \(i)")
+            if response?.header("connection") == ["close"] {
+                closed += 1
+                #expect(client.readUntilClosed() == .closedByPeer(after: []), "client \(i)")
+            } else {
+                #expect(client.get("/again")?.status == 200, "client \(i) on the kept loop")
+            }
+        }
+        #expect(closed > 0, "every client on the kept loop: one time in seventeen million")
+        #expect(waitUntil { fixture.proxy.drainingLoopCount == 0 })
+        #expect(try fixture.client().get("/new")?.status == 200)
+    }
+}
