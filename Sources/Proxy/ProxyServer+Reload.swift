@@ -114,6 +114,7 @@ extension ProxyServer {
         lock.withLock {
             roles = prepared.map(\.1)
             listeners = newListeners
+            workers = configuration.workers
         }
         let cap = Self.connectionCap(configuration, loops: targetGroup.loops.count)
         if cap != connectionLimit.currentLimit {

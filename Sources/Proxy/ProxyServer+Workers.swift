@@ -18,8 +18,9 @@ extension ProxyServer {
         func discard() { for spread in spreads { spread.discard() } }
     }
 
-    /// Nil when the count stays. Call with `reloadLock` held.
+    /// Nil when the setting or the count stays. Call with `reloadLock` held.
     func loopChange(to workers: WorkerCount) -> LoopChange? {
+        guard workers != lock.withLock({ self.workers }) else { return nil }
         let (group, added, retired) = self.group.resized(to: workers.eventLoopWorkers.resolved)
         return added.isEmpty && retired.isEmpty ? nil : LoopChange(group: group, added: added, retired: retired)
     }

@@ -13,6 +13,9 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
     /// The event loops new connections go to; a `workers` reload replaces them.
     public var group: EventLoopGroup { lock.withLock { loopGroup } }
     var loopGroup: EventLoopGroup
+    /// `workers` as the file last said it: a reload changes the loops only when it changes
+    /// (a test's own group, or `auto` on a machine whose CPUs changed, stays as it is).
+    var workers: WorkerCount
     let lock = NSLock()
     let reloadLock = NSLock()
     var roles: [RoleController]
@@ -39,6 +42,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
         self.logger = logger
         let group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
         loopGroup = group
+        workers = configuration.workers
         accessLog = try AccessLog(target: configuration.accessLog)
         connectionLimit = ConnectionLimit(limit: Self.connectionCap(configuration, loops: group.loops.count))
         cluster = try configuration.cluster.map { config in

@@ -1,5 +1,8 @@
 import DemoBackends
+import EventLoop
 import Foundation
+import Proxy
+import ProxyConfig
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -153,5 +156,25 @@ import Glibc
         #expect(closed > 0, "every client on the kept loop: one time in seventeen million")
         #expect(waitUntil { fixture.proxy.drainingLoopCount == 0 })
         #expect(try fixture.client().get("/new")?.status == 200)
+    }
+}
+
+/// The loops change when the file's `workers` changes, not whenever the running count
+/// differs from it (a test's own group stays; so does `auto` when the CPUs changed).
+@Suite struct WorkersSettingTests {
+    @Test func aReloadWithTheSameWorkersKeepsTheLoopsItRunsOn() throws {
+        let parsed = ConfigParser.parse("workers 3;\nrole r { listen 127.0.0.1:0; mode tcp; server a 127.0.0.1:9; }\n", file: "test.conf")
+        let configuration = try #require(parsed.configuration, "\(parsed.diagnostics)")
+        let proxy = try ProxyServer(configuration: configuration, logger: LogCapture().logger, group: EventLoopGroup(count: 1))
+        try proxy.start()
+        defer { proxy.shutdownAndWait() }
+        let loop = proxy.group.loops[0]
+        #expect(try proxy.reload(configuration).allSatisfy { !$0.hasPrefix("workers") })
+        #expect(proxy.group.loops.count == 1 && proxy.group.loops[0] === loop)
+
+        var two = configuration
+        two.workers = .count(2)
+        #expect(try proxy.reload(two).contains("workers: 2"))
+        #expect(proxy.group.loops.count == 2 && proxy.group.loops[0] === loop)
     }
 }
