@@ -93,7 +93,7 @@ public final class Listener: @unchecked Sendable {  // `current` guarded by `loc
         self.limit = limit
         self.onAccept = onAccept
         self.onAcceptError = onAcceptError
-        current = []
+        current = []  // every stored property set, so `worker(_:on:)` may be called
         current = zip(sockets, loops).map { socket, loop in worker(socket, on: loop) }
         for worker in current { worker.loop.executeSoon { worker.start() } }
     }
