@@ -21,6 +21,6 @@ extension RolePlane {
         _ = loop.scheduleTimer(after: .milliseconds(100)) { [self] in watchRetirement(deadline: deadline, released: released) }
     }
 
-    /// No session, held client or HTTP client left on this loop.
-    var isEmpty: Bool { openSessions == 0 && heldCount == 0 && (http?.clientCount ?? 0) == 0 }
+    /// No session, held client, HTTP client or TLS handshake left on this loop.
+    var isEmpty: Bool { openSessions == 0 && heldCount == 0 && (http?.clientCount ?? 0) == 0 && pendingHandshakes == 0 }
 }
