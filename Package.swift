@@ -46,11 +46,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The admin API's JSON documents: encoded by Admin, decoded by `ctl`.
+        .target(name: "AdminAPI", dependencies: ["FailoverModel"]),
         // Admin API: status page, JSON API, SSE event stream, Prometheus metrics.
         .target(
             name: "Admin",
             dependencies: [
-                "Proxy", "EventLoop", "HTTP1", "FailoverModel", "ProxyConfig", "Cluster",
+                "AdminAPI", "Proxy", "EventLoop", "HTTP1", "FailoverModel", "ProxyConfig", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "failover-proxy",
             dependencies: [
-                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "TLS", "DemoBackends",
+                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "AdminAPI", "TLS", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,7 +90,7 @@ let package = Package(
         .testTarget(name: "EtcdTests", dependencies: ["Proxy", "Cluster", "EventLoop", "ProxyConfig", "TestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop", "TestSupport"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
-        .testTarget(name: "AdminTests", dependencies: ["Admin", "Proxy", "DemoBackends"]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminAPI", "Proxy", "DemoBackends"]),
         // Real sockets on 127.0.0.1 and the real executable: what an operator sees.
         .testTarget(name: "IntegrationTests", dependencies: ["Proxy", "Admin", "EventLoop", "DemoBackends", "FailoverModel", "ProxyConfig", "TestSupport"]),
     ],

@@ -54,6 +54,10 @@ public final class AdminMetrics: Sendable {
                                                            unitName: "total", helpText: "Values in etcd that were not understood and ignored") }
         static var clusterFenced: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "cluster_fenced_writes",
                                                         unitName: "total", helpText: "Leader writes refused because another member holds the leader key") }
+        static var eventLoops: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "event_loops", unitName: "",
+                                                     helpText: "Event loops taking new connections (workers)") }
+        static var drainingLoops: MetricNameDescriptor { .init(namespace: "failover_proxy", metricName: "event_loops_draining", unitName: "",
+                                                        helpText: "Event loops retired by a workers reload whose connections are still open") }
         static var openFDs: MetricNameDescriptor { .init(namespace: "process", metricName: "open_fds", unitName: "",
                                                   helpText: "Open file descriptors") }
         static var resident: MetricNameDescriptor { .init(namespace: "process", metricName: "resident_memory", unitName: "bytes",
@@ -95,6 +99,8 @@ public final class AdminMetrics: Sendable {
         proxy.roleStatuses { [self] statuses in
             update(statuses)
             if let counters = proxy.clusterCounters { update(counters) }
+            registry.makeGauge(descriptor: Name.eventLoops).set(Double(proxy.group.loops.count))
+            registry.makeGauge(descriptor: Name.drainingLoops).set(Double(proxy.drainingLoopCount))
             let process = ProcessStats.read()
             if let fds = process.openFileDescriptors { registry.makeGauge(descriptor: Name.openFDs).set(Double(fds)) }
             if let rss = process.residentBytes { registry.makeGauge(descriptor: Name.resident).set(Double(rss)) }

@@ -15,7 +15,8 @@ public final class AdminServer: Sendable {
     public var configuration: AdminConfig { current.withLock { $0 } }
     public let metrics: AdminMetrics
     let router: AdminRouter
-    private let group: EventLoopGroup
+    /// The proxy's loops are read at each bind: a `workers` reload may have replaced them.
+    private let proxy: ProxyServer
     private let logger: Logger
     private let listener: ListenerBox
 
@@ -25,7 +26,7 @@ public final class AdminServer: Sendable {
                 eventHistory: Int = 1000, eventStreamBacklog: Int = 256 * 1024) throws {
         current = Mutex(configuration)
         self.metrics = metrics
-        self.group = proxy.group
+        self.proxy = proxy
         var logger = logger
         logger[metadataKey: "component"] = "admin"
         self.logger = logger
@@ -48,7 +49,8 @@ public final class AdminServer: Sendable {
     /// A new `admin` block (SIGHUP): reads the token file, binds a new address when it
     /// changed (or when stopped), and only then closes the old listener. On an error
     /// nothing changes. Open connections and event streams stay on the old listener's
-    /// loops until their clients go away.
+    /// loops until their clients go away. After a `workers` reload the listener accepts on
+    /// the proxy's new loops (and no longer on retired ones).
     public func reload(_ new: AdminConfig) throws {
         let token = try Self.token(new)
         let old = configuration
@@ -57,6 +59,13 @@ public final class AdminServer: Sendable {
             let previous = listener.take()
             listener.set(bound, owner: self)
             previous?.close(nil)
+        } else if let bound = listener.get() {
+            let loops = proxy.group.loops
+            do {
+                try bound.prepareSpread(over: loops).apply {}
+            } catch {
+                throw AdminError("cannot listen on \(new.listen) on the new loops: \(error.description)")
+            }
         }
         router.setToken(token)
         current.withLock { $0 = new }
@@ -84,7 +93,7 @@ public final class AdminServer: Sendable {
             throw AdminError("cannot resolve admin listen host '\(endpoint.host)'")
         }
         do {
-            return try Listener(address: address, group: group, onAcceptError: { [logger] error in
+            return try Listener(address: address, group: proxy.group, onAcceptError: { [logger] error in
                 logger.warning("admin accept failed; backing off", metadata: ["error": .string(error.description)])
             }) { [router] socket, _, loop in
                 AdminConnection(socket: socket, loop: loop, router: router).start()

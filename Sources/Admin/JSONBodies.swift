@@ -1,3 +1,4 @@
+import AdminAPI
 import FailoverModel
 import Foundation
 import Proxy
@@ -11,7 +12,7 @@ enum JSONBodies {
         return (try? [UInt8](encoder.encode(value))) ?? Array("{}".utf8)
     }
 
-    static func error(_ message: String) -> [UInt8] { encode(["error": message]) }
+    static func error(_ message: String) -> [UInt8] { encode(ErrorDocument(error: message)) }
 
     static func roles(_ statuses: [RoleStatus]) -> [UInt8] { encode(RolesDocument(roles: statuses.map(RoleDocument.init))) }
 
@@ -25,89 +26,26 @@ enum JSONBodies {
     }
 }
 
-struct RolesDocument: Encodable {
-    let roles: [RoleDocument]
-}
+// The documents themselves live in AdminAPI, where `ctl` decodes them.
 
-struct ChangeDocument: Encodable {
-    let events: [ModelEvent]
-    let role: RoleDocument?
-}
-
-struct RoleDocument: Encodable {
-    let name: String
-    let mode: String
-    let failback: Bool
-    let active: String?
-    let epoch: Int64?
-    let feed: String?
-    let servers: [ServerDocument]
-
+extension RoleDocument {
     init(_ status: RoleStatus) {
-        name = status.name
-        mode = status.mode.rawValue
-        failback = status.failback
-        active = status.active
-        epoch = status.epoch
-        feed = status.feed
-        servers = status.servers.map(ServerDocument.init)
-    }
-
-    enum CodingKeys: String, CodingKey { case name, mode, failback, active, epoch, feed, servers }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(mode, forKey: .mode)
-        try c.encode(failback, forKey: .failback)
-        try c.encode(active, forKey: .active)  // null when no server hosts the role
-        try c.encodeIfPresent(epoch, forKey: .epoch)  // cluster mode only
-        try c.encodeIfPresent(feed, forKey: .feed)  // a role with `events`, while connected
-        try c.encode(servers, forKey: .servers)
+        self.init(name: status.name, mode: status.mode.rawValue, failback: status.failback, active: status.active,
+                  epoch: status.epoch, feed: status.feed, servers: status.servers.map(ServerDocument.init))
     }
 }
 
-struct ServerDocument: Encodable {
-    let name: String
-    let address: String
-    let state: String
-    let active: Bool
-    let sessions: Int
-    let lastCheck: CheckDocument?
-
+extension ServerDocument {
     init(_ server: RoleStatus.Server) {
-        name = server.name
-        address = server.address
-        state = server.state.rawValue
-        active = server.isActive
-        sessions = server.sessions
-        lastCheck = server.lastCheck.map(CheckDocument.init)
-    }
-
-    enum CodingKeys: String, CodingKey { case name, address, state, active, sessions, lastCheck }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(address, forKey: .address)
-        try c.encode(state, forKey: .state)
-        try c.encode(active, forKey: .active)
-        try c.encode(sessions, forKey: .sessions)
-        try c.encode(lastCheck, forKey: .lastCheck)  // null before the first check
+        self.init(name: server.name, address: server.address, state: server.state.rawValue, active: server.isActive,
+                  sessions: server.sessions, lastCheck: server.lastCheck.map(CheckDocument.init))
     }
 }
 
-struct CheckDocument: Encodable {
-    let passed: Bool
-    let detail: String
-    let durationMs: Double
-    let at: String
-
+extension CheckDocument {
     init(_ check: CheckResult) {
-        passed = check.passed
-        detail = check.detail
-        durationMs = (check.durationMilliseconds * 10).rounded() / 10
-        at = check.at.rfc3339
+        self.init(passed: check.passed, detail: check.detail, durationMs: (check.durationMilliseconds * 10).rounded() / 10,
+                  at: check.at.rfc3339)
     }
 }
 

@@ -109,14 +109,20 @@ public enum Workers: Sendable, Equatable {
     }
 }
 
-/// A fixed set of event loops handed out round-robin.
+/// A fixed set of event loops handed out round-robin (a `workers` reload makes a new
+/// group with `resized(to:)`).
 public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
     private let cursor = Atomic<Int>(0)
 
-    public init(count: Int, pipeSize: Int = 1 << 20, copyBufferSize: Int = 256 << 10) {
+    public convenience init(count: Int, pipeSize: Int = 1 << 20, copyBufferSize: Int = 256 << 10) {
         precondition(count > 0, "an event loop group needs at least one loop")
-        loops = (0..<count).map { EventLoop(index: $0, pipeSize: pipeSize, copyBufferSize: copyBufferSize) }
+        self.init(loops: (0..<count).map { EventLoop(index: $0, pipeSize: pipeSize, copyBufferSize: copyBufferSize) })
+    }
+
+    public init(loops: [EventLoop]) {
+        precondition(!loops.isEmpty, "an event loop group needs at least one loop")
+        self.loops = loops
     }
 
     public convenience init(workers: Workers) {

@@ -13,7 +13,7 @@ import SystemPackage
 /// the spread is statistical (a few connections may all land on one loop), and a
 /// connection still in a closed socket's accept backlog is reset by the kernel.
 /// IPv6 sockets are `IPV6_V6ONLY`, so `[::]:80` and `0.0.0.0:80` are separate listeners.
-public final class Listener: @unchecked Sendable {  // immutable after bind; workers are loop-confined
+public final class Listener: @unchecked Sendable {  // `current` guarded by `lock`; each worker is confined to its loop
     /// Called on the loop that accepted the connection.
     public typealias AcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop) -> Void
     /// With a `ConnectionLimit`: the connection's slot comes along; release it when the client closes.
@@ -24,7 +24,19 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
     /// The bound address, with the real port when 0 was asked.
     public let address: SocketAddress
     public var port: UInt16 { address.port }
-    let workers: [AcceptWorker]
+    /// One accepting socket per loop; a `workers` reload adds and retires some (`Listener+Spread`).
+    var workers: [AcceptWorker] { lock.withLock { current } }
+    let lock = NSLockish()
+    var current: [AcceptWorker]
+    /// Closed for good: a spread applied later adds nothing.
+    var isClosed = false
+    /// What a worker added later is made of.
+    let backlog: CInt
+    let backoff: Duration
+    let acceptCall: AcceptCall
+    let limit: ConnectionLimit?
+    let onAccept: LimitedAcceptHandler
+    let onAcceptError: (@Sendable (SyscallError) -> Void)?
 
     /// Binds and starts accepting at once.
     /// - Parameters:
@@ -66,28 +78,48 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
         var sockets: [Socket] = []
         do {
             for _ in loops {
-                let socket = Socket(taking: try Syscall.socket(domain: address.family, type: CInt(SOCK_STREAM.rawValue)))
+                let socket = try Self.listeningSocket(bound, backlog: backlog)
                 sockets.append(socket)
-                let fd = socket.readinessDescriptor
-                try Syscall.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, call: "setsockopt(SO_REUSEADDR)")
-                try Syscall.setOption(fd, level: SOL_SOCKET, name: CLINUX_SO_REUSEPORT, value: 1, call: "setsockopt(SO_REUSEPORT)")
-                if address.isIPv6 {
-                    try Syscall.setOption(fd, level: CInt(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1, call: "setsockopt(IPV6_V6ONLY)")
-                }
-                try Syscall.bind(fd, bound)
                 if bound.port == 0 { bound = try socket.localAddress() }  // the others join that port
-                try Syscall.listen(fd, backlog: backlog)
             }
         } catch {
             for s in sockets { s.close() }
             throw error
         }
         self.address = bound
-        workers = zip(sockets, loops).map { socket, loop in
-            AcceptWorker(socket: socket, loop: loop, backoff: backoff, acceptCall: acceptCall, limit: limit,
-                         onAccept: onAccept, onAcceptError: onAcceptError)
+        self.backlog = backlog
+        self.backoff = backoff
+        self.acceptCall = acceptCall
+        self.limit = limit
+        self.onAccept = onAccept
+        self.onAcceptError = onAcceptError
+        current = []  // every stored property set, so `worker(_:on:)` may be called
+        current = zip(sockets, loops).map { socket, loop in worker(socket, on: loop) }
+        for worker in current { worker.loop.executeSoon { worker.start() } }
+    }
+
+    /// One `SO_REUSEPORT` socket bound to `address` and listening.
+    static func listeningSocket(_ address: SocketAddress, backlog: CInt) throws(SyscallError) -> Socket {
+        let socket = Socket(taking: try Syscall.socket(domain: address.family, type: CInt(SOCK_STREAM.rawValue)))
+        do {
+            let fd = socket.readinessDescriptor
+            try Syscall.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, call: "setsockopt(SO_REUSEADDR)")
+            try Syscall.setOption(fd, level: SOL_SOCKET, name: CLINUX_SO_REUSEPORT, value: 1, call: "setsockopt(SO_REUSEPORT)")
+            if address.isIPv6 {
+                try Syscall.setOption(fd, level: CInt(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1, call: "setsockopt(IPV6_V6ONLY)")
+            }
+            try Syscall.bind(fd, address)
+            try Syscall.listen(fd, backlog: backlog)
+        } catch {
+            socket.close()
+            throw error
         }
-        for worker in workers { worker.loop.executeSoon { worker.start() } }
+        return socket
+    }
+
+    func worker(_ socket: Socket, on loop: EventLoop) -> AcceptWorker {
+        AcceptWorker(socket: socket, loop: loop, backoff: backoff, acceptCall: acceptCall, limit: limit,
+                     onAccept: onAccept, onAcceptError: onAcceptError)
     }
 
     /// `SO_REUSEPORT` gives every loop a socket of its own, but it would also let a second
@@ -106,8 +138,9 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
     /// Stops accepting and closes the listening sockets. `done` runs (on some loop) once all
     /// are closed. Callable from any thread, more than once.
     public func close(_ done: (@Sendable () -> Void)? = nil) {
-        let remaining = Countdown(workers.count, done)
-        for worker in workers { worker.loop.executeSoon { worker.close { remaining.tick() } } }
+        let all = lock.withLock { isClosed = true; return current }
+        let remaining = Countdown(all.count, done)
+        for worker in all { worker.loop.executeSoon { worker.close { remaining.tick() } } }
     }
 }
 
@@ -251,6 +284,13 @@ final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
             suspended = false
             if !isFull { watcher.setReading(true) }
         }
+    }
+
+    /// A `workers` reload retires this loop: what already waits in the backlog is taken
+    /// first (a closed socket's backlog is reset by the kernel), then the socket closes.
+    func retire(_ done: @escaping () -> Void) {
+        if !closed && !suspended && !isFull { acceptBatch() }
+        close(done)
     }
 
     func close(_ done: @escaping () -> Void) {

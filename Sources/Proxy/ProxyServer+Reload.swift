@@ -9,7 +9,8 @@ extension ProxyServer {
     /// on failure nothing changes and the error says why. Then: new roles start, removed roles
     /// stop accepting and checking (their open sessions run to their end), changed roles are
     /// reconfigured in place (health of unchanged servers kept), listeners added and removed.
-    /// A new `access-log` target takes over at once. `workers`, `admin` and `cluster` need a restart.
+    /// A new `access-log` target takes over at once; a new `workers` count adds or retires
+    /// loops (`ProxyServer+Workers`). `admin` is the caller's; `state-file` and `cluster` need a restart.
     public func reload(_ configuration: ProxyConfiguration) throws(ProxyError) -> [String] {
         reloadLock.lock()
         defer { reloadLock.unlock() }
@@ -22,6 +23,8 @@ extension ProxyServer {
         var newTLS: [String: RoleTLS] = [:]
         // A new access log target is opened first: one that cannot be opened rejects the reload.
         let newAccessLog = configuration.accessLog == accessLog.target ? nil : try accessLog.prepare(configuration.accessLog)
+        var loopChange = loopChange(to: configuration.workers)
+        let targetGroup = loopChange?.group ?? group
         do {
             for role in configuration.roles {
                 var targets: [String: ServerTarget] = [:]
@@ -43,21 +46,30 @@ extension ProxyServer {
                     }
                 } else {
                     controller = try wrap {
-                        try RoleController(config: role, group: group, logger: logger, accessLog: accessLog, cluster: cluster,
+                        try RoleController(config: role, group: targetGroup, logger: logger, accessLog: accessLog, cluster: cluster,
                                            globalLimit: connectionLimit)
                     }
                 }
                 let have = Set((currentListeners[role.name] ?? []).map { $0.endpoint })
                 let wanted = role.listeners.filter { !have.contains($0.address) }
-                let added = try bind(wanted, for: controller)
+                let added = try bind(wanted, for: controller, on: targetGroup)
                 prepared.append((role, controller, targets, added))
+                if loopChange != nil {
+                    for bound in currentListeners[role.name] ?? [] where role.listeners.contains(where: { $0.address == bound.endpoint }) {
+                        try spread(bound.listener, for: &loopChange!)
+                    }
+                }
             }
         } catch {
             for p in prepared { for b in p.added { b.listener.close() } }
+            loopChange?.discard()
             throw error
         }
 
         // 2. Commit.
+        if let loopChange {
+            summary.append(commit(loopChange, kept: prepared.map(\.1).filter { current[$0.name] === $0 }))
+        }
         if let newAccessLog {
             accessLog.apply(newAccessLog)
             summary.append("access-log: \(configuration.accessLog.map(\.description) ?? "off")")
@@ -102,8 +114,9 @@ extension ProxyServer {
         lock.withLock {
             roles = prepared.map(\.1)
             listeners = newListeners
+            workers = configuration.workers
         }
-        let cap = Self.connectionCap(configuration, loops: group.loops.count)
+        let cap = Self.connectionCap(configuration, loops: targetGroup.loops.count)
         if cap != connectionLimit.currentLimit {
             connectionLimit.setLimit(cap)
             summary.append("max-connections: \(cap)")

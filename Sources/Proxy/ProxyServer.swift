@@ -9,8 +9,13 @@ import Synchronization
 
 /// The whole proxy for one configuration: event loops, one controller per role, and the
 /// listeners that hand accepted clients to the role's plane on the accepting loop.
-public final class ProxyServer: @unchecked Sendable {  // roles and listeners guarded by `lock`; reloads serialized by `reloadLock`
-    public let group: EventLoopGroup
+public final class ProxyServer: @unchecked Sendable {  // roles, listeners and loops guarded by `lock`; reloads serialized by `reloadLock`
+    /// The event loops new connections go to; a `workers` reload replaces them.
+    public var group: EventLoopGroup { lock.withLock { loopGroup } }
+    var loopGroup: EventLoopGroup
+    /// `workers` as the file last said it: a reload changes the loops only when it changes
+    /// (a test's own group, or `auto` on a machine whose CPUs changed, stays as it is).
+    var workers: WorkerCount
     let lock = NSLock()
     let reloadLock = NSLock()
     var roles: [RoleController]
@@ -35,15 +40,18 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
                 snapshots: [String: RoleSnapshot] = [:], store: (any CoordinationStore)? = nil,
                 clusterQueue: DispatchQueue? = nil) throws {
         self.logger = logger
-        self.group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
+        let group = group ?? EventLoopGroup(workers: configuration.workers.eventLoopWorkers)
+        loopGroup = group
+        workers = configuration.workers
         accessLog = try AccessLog(target: configuration.accessLog)
-        connectionLimit = ConnectionLimit(limit: Self.connectionCap(configuration, loops: self.group.loops.count))
-        cluster = try configuration.cluster.map { [group = self.group] config in
+        connectionLimit = ConnectionLimit(limit: Self.connectionCap(configuration, loops: group.loops.count))
+        cluster = try configuration.cluster.map { config in
             let queue = clusterQueue ?? DispatchQueue(label: "failover-proxy.cluster")
-            let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.next(), callbackQueue: queue)
+            // The first loop: a `workers` reload never retires it.
+            let store = try store ?? ClusterStoreFactory.etcd(config, loop: group.loops[0], callbackQueue: queue)
             return ClusterController(config: config, store: store, queue: queue, logger: logger)
         }
-        roles = try configuration.roles.map { [group = self.group, accessLog, cluster, connectionLimit] role in
+        roles = try configuration.roles.map { [accessLog, cluster, connectionLimit] role in
             try RoleController(config: role, group: group, logger: logger, accessLog: accessLog,
                                restoring: cluster == nil ? snapshots[role.name] : nil, cluster: cluster,
                                globalLimit: connectionLimit)
@@ -76,7 +84,8 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
     }
 
     /// Binds `listeners` for a role; all or nothing.
-    func bind(_ listeners: [ListenerConfig], for controller: RoleController) throws(ProxyError) -> [BoundListener] {
+    func bind(_ listeners: [ListenerConfig], for controller: RoleController, on group: EventLoopGroup? = nil) throws(ProxyError) -> [BoundListener] {
+        let group = group ?? self.group
         var bound: [BoundListener] = []
         for config in listeners {
             let endpoint = config.address
@@ -143,10 +152,12 @@ public final class ProxyServer: @unchecked Sendable {  // roles and listeners gu
 
     /// Open sessions per role and server, gathered from every loop.
     public func sessionCounts(_ done: @escaping @Sendable ([String: [String: Int]]) -> Void) {
-        let collector = SessionCountCollector(expected: controllers.reduce(0) { $0 + $1.planes.count }, done: done)
-        for controller in controllers {
-            for plane in controller.planes {
-                plane.loop.execute { collector.add(role: controller.name, plane.sessionCounts) }
+        // One read of the planes: a retired loop's plane may be let go meanwhile.
+        let planes = controllers.map { ($0.name, $0.planes) }
+        let collector = SessionCountCollector(expected: planes.reduce(0) { $0 + $1.1.count }, done: done)
+        for (role, rolePlanes) in planes {
+            for plane in rolePlanes {
+                plane.loop.execute { collector.add(role: role, plane.sessionCounts) }
             }
         }
     }

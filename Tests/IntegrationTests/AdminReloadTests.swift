@@ -71,20 +71,20 @@ import Glibc
     }
 }
 
-/// A reload cannot change `workers`: the log says it needs a restart.
+/// A reload cannot change `state-file`: the log says it needs a restart.
 @Suite struct RestartOnlyReloadTests {
-    @Test func changingWorkersIsReportedAsNeedingARestart() throws {
+    @Test func changingTheStateFileIsReportedAsNeedingARestart() throws {
         let primary = DemoServer(name: "primary", kind: .tcp)
         try primary.start()
         defer { primary.stop() }
         let role = AdminReloadTests.config(admin: nil, server: primary.port)
-        let proxy = try RunningProxy(config: "workers 1;\n" + role)
+        let proxy = try RunningProxy(config: "state-file one.state;\n" + role)
         defer { _ = proxy.process.wait(timeout: 0) }
         _ = try proxy.port(role: "r")
-        try proxy.rewriteConfig("workers 2;\n" + role)
+        try proxy.rewriteConfig("state-file two.state;\nworkers 2;\n" + role)
         proxy.process.signal(SIGHUP)
         #expect(proxy.waitForLog("msg=reloaded"), "\(proxy.process.stderr)")
-        #expect(proxy.waitForLog("'workers' changed in the file: it needs a restart"), "\(proxy.process.stderr)")
-        #expect(!proxy.process.stderr.contains("'state-file' changed"))
+        #expect(proxy.waitForLog("'state-file' changed in the file: it needs a restart"), "\(proxy.process.stderr)")
+        #expect(!proxy.process.stderr.contains("'workers' changed"))
     }
 }

@@ -97,7 +97,8 @@ import TestSupport
         site.cutOff("proxy-3", true)
         #expect(eventually(timeout: 10) { site.get("proxy-3", "/readyz")?.status == 503 })
         #expect(eventually(timeout: 10) { site.request(through: "proxy-3") == nil })
-        #expect(site.log("proxy-3").contains("cluster member stale"))
+        // The gate closes before the line is written (and read from the pipe): wait for it.
+        #expect(eventually(timeout: 5) { site.log("proxy-3").contains("cluster member stale") })
         #expect(site.request(through: "proxy-1") == 200)
         site.cutOff("proxy-3", false)
         #expect(eventually(timeout: 20) { site.get("proxy-3", "/readyz")?.status == 200 })

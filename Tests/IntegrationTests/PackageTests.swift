@@ -81,6 +81,11 @@ struct PackageTests {
             let (_, verifyOut, verifyErr) = try Self.run("/usr/bin/systemd-analyze", ["verify", unitPath])
             let complaints = (verifyOut + verifyErr).split(separator: "\n").filter { !$0.contains("is not executable") }
             #expect(complaints.isEmpty, "\(complaints)")
+            // The hardening holds up in systemd's own exposure score (3.4 "OK" when written;
+            // 4.0 and above would be "MEDIUM").
+            let (secured, securityOut, securityErr) = try Self.run("/usr/bin/systemd-analyze",
+                                                                 ["security", "--offline=true", "--threshold=40", unitPath])
+            #expect(secured == 0, "\(securityOut)\(securityErr)")
         }
         // Reload checks the file first, then signals: a bad file never reaches the running proxy.
         let reload = lines.filter { $0.hasPrefix("ExecReload=") }

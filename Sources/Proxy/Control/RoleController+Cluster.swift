@@ -145,6 +145,7 @@ extension RoleController {
                 "reason": .string(record?.reason.rawValue ?? "-"), "epoch": .stringConvertible(revision),
             ])
         }
+        let planes = planes  // one read: a retired loop's plane may leave meanwhile
         let remaining = Mutex(planes.count)
         let cluster = cluster
         for plane in planes {

@@ -40,7 +40,8 @@ extension RoleController {
                 queue.async { self.feedEvent(event) }
             }
         )
-        let client = EventFeedClient(targets: targets, loop: group.next(), connectTimeout: config.connectTimeout, handler: handler)
+        // The first loop: a `workers` reload never retires it, so the feed is never moved.
+        let client = EventFeedClient(targets: targets, loop: group.loops[0], connectTimeout: config.connectTimeout, handler: handler)
         client.start()
         return client
     }

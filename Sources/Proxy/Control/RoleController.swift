@@ -3,6 +3,7 @@ import EventLoop
 import FailoverModel
 import Logging
 import ProxyConfig
+import Synchronization
 
 /// Owns one role's failover model and its health checkers on a serial queue of its own,
 /// and publishes the active server to every loop's `RolePlane`. Glue, no policy: every
@@ -17,8 +18,12 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     var tls: RoleTLS
     var checkers: [String: HealthChecker] = [:]
     var lastChecks: [String: CheckResult] = [:]
-    private(set) var planes: [RolePlane] = []
-    let group: EventLoopGroup
+    /// The planes of the current loops, then those of loops a `workers` reload retired that
+    /// still drain (read from any thread: the accept path looks its plane up here).
+    let loopPlanes = Mutex<(current: [RolePlane], retiring: [RolePlane])>(([], []))
+    var planes: [RolePlane] { loopPlanes.withLock { $0.current + $0.retiring } }
+    /// The loops of the current configuration; replaced by a `workers` reload (on `queue`).
+    var group: EventLoopGroup
     let logger: Logger
     /// Bumped on every feed connect/loss, so a stale "still lost?" check does nothing.
     var feedGeneration = 0
@@ -68,10 +73,20 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
         // In a cluster the leader decides; this member follows the store until it leads.
         if cluster != nil { _ = model.setFollowing(true, at: WallClock.now()) }
         let gate = cluster?.gate
-        planes = group.loops.map { RolePlane(loop: $0, config: config, tls: tls, controller: self, accessLog: accessLog, gate: gate) }
+        let planes = group.loops.map { RolePlane(loop: $0, config: config, tls: tls, controller: self, accessLog: accessLog, gate: gate) }
+        loopPlanes.withLock { $0.current = planes }
     }
 
-    func plane(for loop: EventLoop) -> RolePlane { planes[loop.index] }
+    /// The plane of the loop that accepted a client (a retiring loop's plane too: its
+    /// listener takes its backlog before closing).
+    func plane(for loop: EventLoop) -> RolePlane {
+        loopPlanes.withLock { planes in
+            guard let plane = planes.current.first(where: { $0.loop === loop }) ?? planes.retiring.first(where: { $0.loop === loop }) else {
+                preconditionFailure("no plane for loop \(loop.index) of role \(name)")
+            }
+            return plane
+        }
+    }
 
     /// Called with every batch of model events, on `queue`, with the store revision of a
     /// cluster's failover event (its `/events` id on every member). Add observers before `start()`.

@@ -21,6 +21,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     private(set) var isShuttingDown = false
     /// `mode http` state of this loop (buffers, upstream pool, clients); created on first accept.
     var http: HTTPPlaneState?
+    /// TLS clients still in their handshake (a retired loop waits for them too).
+    var pendingHandshakes = 0
     /// Cluster mode: closed while the member is stale (`on-store-loss stop`).
     let gate: ClusterGate?
 

@@ -21,7 +21,9 @@ extension RolePlane {
             return socket.close()
         }
         let timeout = config.mode == .http ? config.headTimeout : config.connectTimeout
+        pendingHandshakes += 1
         TLSHandshake.start(stream, on: loop, timeout: timeout) { [self] result in
+            pendingHandshakes -= 1
             switch result {
             case .success(let stream):
                 if isShuttingDown {

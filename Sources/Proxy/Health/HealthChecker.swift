@@ -6,7 +6,7 @@ import ProxyConfig
 /// that arrives while a check is in flight runs right after it, never two at once.
 final class HealthChecker: @unchecked Sendable {  // confined to loop.queue
     let server: String
-    private let loop: EventLoop
+    let loop: EventLoop
     private let target: ServerTarget
     private let tls: UpstreamTLS?
     private let health: HealthConfig

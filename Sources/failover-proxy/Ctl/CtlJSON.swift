@@ -1,85 +1,20 @@
+import AdminAPI
+import FailoverModel
 import Foundation
 
-/// The admin API's JSON as `ctl` reads it (the shapes of docs/admin-api.md), and the
-/// tables it prints.
+/// The admin API's JSON as `ctl` reads it: the very documents the admin server encodes
+/// (AdminAPI), and the tables `ctl` prints from them.
 enum CtlJSON {
-    struct Check: Decodable {
-        let passed: Bool
-        let detail: String
-        let durationMs: Double
-    }
-
-    struct Server: Decodable {
-        let name: String
-        let address: String
-        let state: String
-        let active: Bool
-        let sessions: Int
-        let lastCheck: Check?
-    }
-
-    struct Role: Decodable {
-        let name: String
-        let mode: String
-        let failback: Bool
-        let active: String?
-        let feed: String?
-        let servers: [Server]
-    }
-
-    struct Roles: Decodable { let roles: [Role] }
-
-    struct Event: Decodable {
-        let type: String
-        let role: String
-        let from: String?
-        let to: String?
-        let reason: String?
-        let server: String?
-        let state: String?
-        let at: String
-    }
-
-    struct Change: Decodable {
-        let events: [Event]
-        let role: Role?
-    }
-
-    struct Cluster: Decodable {
-        struct Store: Decodable {
-            let endpoints: [String]
-            let connected: String?
-            let lastRoundTrip: String?
-            let error: String?
-        }
-
-        struct Member: Decodable {
-            let node: String
-            let advertise: String?
-            let leader: Bool
-            let fresh: Bool
-            let acked: Int64
-        }
-
-        let name: String
-        let node: String
-        let leader: String?
-        let fresh: Bool
-        let revision: Int64
-        let store: Store
-        let members: [Member]
-    }
-
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(body))
     }
 
     static func errorMessage(_ body: [UInt8]) -> String? {
-        (try? JSONDecoder().decode([String: String].self, from: Data(body)))?["error"]
+        (try? JSONDecoder().decode(ErrorDocument.self, from: Data(body)))?.error
     }
 
     /// One line per server: the role's servers in priority order, `*` on the active one.
-    static func rolesTable(_ roles: [Role]) -> String {
+    static func rolesTable(_ roles: [RoleDocument]) -> String {
         var rows = [["ROLE", "SERVER", "ADDRESS", "STATE", "ACTIVE", "SESSIONS", "LAST CHECK"]]
         for role in roles {
             if role.servers.isEmpty { rows.append([role.name, "-", "-", "-", "", "0", "-"]) }
@@ -97,14 +32,16 @@ enum CtlJSON {
         return text
     }
 
-    static func eventLine(_ event: Event) -> String {
-        if event.type == "failover" {
-            return "\(event.at) failover role=\(event.role) from=\(event.from ?? "-") to=\(event.to ?? "-") reason=\(event.reason ?? "-")"
+    static func eventLine(_ event: ModelEvent) -> String {
+        switch event {
+        case .failover(let e):
+            "\(e.at.rfc3339) failover role=\(e.role) from=\(e.from ?? "-") to=\(e.to ?? "-") reason=\(e.reason.rawValue)"
+        case .health(let e):
+            "\(e.at.rfc3339) health role=\(e.role) server=\(e.server) state=\(e.state.rawValue)"
         }
-        return "\(event.at) \(event.type) role=\(event.role) server=\(event.server ?? "-") state=\(event.state ?? "-")"
     }
 
-    static func clusterTable(_ cluster: Cluster) -> String {
+    static func clusterTable(_ cluster: ClusterDocument) -> String {
         var text = "cluster \(cluster.name), this node \(cluster.node), leader \(cluster.leader ?? "none"), "
             + "\(cluster.fresh ? "fresh" : "STALE"), revision \(cluster.revision)\n"
         text += "store: \(cluster.store.connected ?? "not connected") of \(cluster.store.endpoints.joined(separator: " "))"

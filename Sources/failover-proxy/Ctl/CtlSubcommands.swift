@@ -1,4 +1,6 @@
+import AdminAPI
 import ArgumentParser
+import FailoverModel
 import Foundation
 
 struct CtlStatus: ParsableCommand {
@@ -12,7 +14,7 @@ struct CtlStatus: ParsableCommand {
             let path = role.map { "/api/roles/\(pathSegment($0))" } ?? "/api/roles"
             let body = try get(client, path)
             if options.json { return print(String(decoding: body, as: UTF8.self)) }
-            let roles = role == nil ? try CtlJSON.decode(CtlJSON.Roles.self, body).roles : [try CtlJSON.decode(CtlJSON.Role.self, body)]
+            let roles = role == nil ? try CtlJSON.decode(RolesDocument.self, body).roles : [try CtlJSON.decode(RoleDocument.self, body)]
             print(CtlJSON.rolesTable(roles), terminator: "")
         }
     }
@@ -103,7 +105,7 @@ struct CtlEvents: ParsableCommand {
                 for event in parser.feed(bytes) {
                     if options.json {
                         print(event.data)
-                    } else if let decoded = try? CtlJSON.decode(CtlJSON.Event.self, Array(event.data.utf8)) {
+                    } else if let decoded = try? CtlJSON.decode(ModelEvent.self, Array(event.data.utf8)) {
                         print("\(event.id.map { "[\($0)] " } ?? "")\(CtlJSON.eventLine(decoded))")
                     }
                 }
@@ -122,7 +124,7 @@ struct CtlCluster: ParsableCommand {
         try runCtl {
             let body = try get(try options.client(), "/api/cluster")
             if options.json { return print(String(decoding: body, as: UTF8.self)) }
-            print(CtlJSON.clusterTable(try CtlJSON.decode(CtlJSON.Cluster.self, body)), terminator: "")
+            print(CtlJSON.clusterTable(try CtlJSON.decode(ClusterDocument.self, body)), terminator: "")
         }
     }
 }
@@ -141,7 +143,7 @@ private func change(_ options: CtlOptions, _ method: String, _ path: String, _ b
         let response = try options.client().request(method, path, json: body)
         guard response.status == 200 else { throw AdminClient.error(response) }
         if options.json { return print(response.text) }
-        let change = try CtlJSON.decode(CtlJSON.Change.self, response.body)
+        let change = try CtlJSON.decode(ChangeDocument.self, response.body)
         for event in change.events { print(CtlJSON.eventLine(event)) }
         if let role = change.role { print(CtlJSON.rolesTable([role]), terminator: "") }
     }
