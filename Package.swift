@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "failover-proxy",
             dependencies: [
-                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "TLS", "DemoBackends",
+                "FailoverModel", "ProxyConfig", "Proxy", "Admin", "TLS", "EventLoop", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 import CLinux
 import Dispatch
 import Glibc
+import Synchronization
 import SystemPackage
 
 /// A listening address spread over every loop of a group.
@@ -13,7 +14,7 @@ import SystemPackage
 /// the spread is statistical (a few connections may all land on one loop), and a
 /// connection still in a closed socket's accept backlog is reset by the kernel.
 /// IPv6 sockets are `IPV6_V6ONLY`, so `[::]:80` and `0.0.0.0:80` are separate listeners.
-public final class Listener: @unchecked Sendable {  // immutable after bind; workers are loop-confined
+public final class Listener: Sendable {  // immutable after bind; each worker is confined to its loop
     /// Called on the loop that accepted the connection.
     public typealias AcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop) -> Void
     /// With a `ConnectionLimit`: the connection's slot comes along; release it when the client closes.
@@ -112,37 +113,17 @@ public final class Listener: @unchecked Sendable {  // immutable after bind; wor
 }
 
 /// Calls `done` after `tick()` was called `count` times, from any threads.
-final class Countdown: @unchecked Sendable {  // guarded by `lock`
-    private let lock = NSLockish()
-    private var count: Int
+final class Countdown: Sendable {
+    private let remaining: Atomic<Int>
     private let done: (@Sendable () -> Void)?
 
     init(_ count: Int, _ done: (@Sendable () -> Void)?) {
-        self.count = count
+        remaining = Atomic(count)
         self.done = done
     }
 
     func tick() {
-        let fire = lock.withLock { () -> Bool in
-            count -= 1
-            return count == 0
-        }
-        if fire { done?() }
-    }
-}
-
-/// A tiny mutex (pthread) so this module does not need Foundation for one lock.
-final class NSLockish: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done?() }
     }
 }
 

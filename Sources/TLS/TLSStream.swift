@@ -35,7 +35,7 @@ import SystemPackage
 ///   keeps the typed `TLSError`.
 ///
 /// Confined to one loop at a time, like `Socket`, hence `@unchecked Sendable`.
-public final class TLSStream: ByteStream, @unchecked Sendable {
+public final class TLSStream: ByteStream, @unchecked Sendable {  // confined to its loop.queue (handed over once)
     public enum Role: Sendable { case server, client }
 
     /// The outcome of one handshake step.
@@ -171,7 +171,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             handshakeDone = true
             return .done
         }
-        let savedErrno = errno
+        let savedErrno = Syscall.lastErrno.rawValue
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ: return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
@@ -226,7 +226,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 total += n
                 continue
             }
-            let savedErrno = errno
+            let savedErrno = Syscall.lastErrno.rawValue
             switch SSL_get_error(ssl, 0) {
             case SSL_ERROR_WANT_READ:
                 return total > 0 ? .processed(total) : .wouldBlock
@@ -263,7 +263,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 total += n
                 continue
             }
-            let savedErrno = errno
+            let savedErrno = Syscall.lastErrno.rawValue
             switch SSL_get_error(ssl, 0) {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
                 return total > 0 ? .processed(total) : .wouldBlock

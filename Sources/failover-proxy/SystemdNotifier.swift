@@ -1,4 +1,5 @@
 import Dispatch
+import EventLoop
 import Foundation
 import Proxy
 import Synchronization
@@ -62,9 +63,7 @@ final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` t
 
     func reloading() {
         // MONOTONIC_USEC lets `Type=notify-reload` match the reload with its signal.
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        send("RELOADING=1\nMONOTONIC_USEC=\(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)")
+        send("RELOADING=1\nMONOTONIC_USEC=\(Syscall.clockNanoseconds(CLOCK_MONOTONIC) / 1000)")
     }
 
     func reloaded() { send("READY=1") }
