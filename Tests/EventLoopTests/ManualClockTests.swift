@@ -44,3 +44,32 @@ extension TimerQueueTests {
         #expect(before <= dispatch && dispatch <= after)
     }
 }
+
+extension IOTests {
+    /// A connect's timeout is a deadline on its loop's clock: it runs out when the clock
+    /// says so, however long the test took.
+    @Test func aConnectTimesOutWhenTheLoopsClockPassesItsTimeout() throws {
+        let full = try #require(BlockingListener(backlog: 0))
+        defer { full.close() }
+        let group = EventLoopGroup(count: 1)
+        let (fillers, outcome) = fillBacklog(of: full, loop: group.next())
+        defer { for f in fillers { f.close() } }
+        guard case .failure = outcome else { Issue.record("backlog never filled: \(String(describing: outcome))"); return }
+
+        let clock = ManualClock()
+        let loop = EventLoop(clock: clock)
+        let result = Promise<Result<Socket, ConnectError>>()
+        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: full.port)!, on: loop, timeout: .seconds(5)) {
+            result.fulfill($0)
+        }
+        let runDue = { TimerQueueTests().onLoop(loop) { loop.timers.fireDue() } }
+        runDue()  // after the connect's set-up on the loop: its deadline is taken
+        clock.advance(by: .milliseconds(4_999))
+        runDue()
+        #expect(result.wait(seconds: 0) == nil, "timed out before its deadline")
+        clock.advance(by: .milliseconds(1))
+        runDue()
+        guard case .failure(let error) = try #require(result.wait()) else { Issue.record("connected through a full backlog"); return }
+        #expect(error == .timedOut)
+    }
+}
