@@ -20,6 +20,18 @@ extension Syscall {
         }
     }
 
+    /// stat(2) of `path`.
+    public static func status(ofFile path: String) throws(SyscallError) -> stat {
+        var info = stat()
+        try blocking("stat") { () -> CInt in stat(path, &info) }
+        return info
+    }
+
+    /// access(2): throws unless this process may access `path` as `mode` says (R_OK…).
+    public static func checkAccess(_ path: String, _ mode: CInt) throws(SyscallError) {
+        try blocking("access") { Glibc.access(path, mode) }
+    }
+
     public static func fsync(_ fd: CInt) throws(SyscallError) {
         try blocking("fsync") { Glibc.fsync(fd) }
     }
