@@ -4,31 +4,33 @@ import Synchronization
 /// takes a slot before each accept and stops accepting while none is free (the kernel's
 /// listen backlog holds the rest); a slot given back wakes the listeners that waited.
 /// A limit may have a parent (a role's under the global one): a slot needs room in both.
-public final class ConnectionLimit: @unchecked Sendable {  // mutable state guarded by `lock`
-    private let lock = NSLockish()
-    private var limit: Int?
-    private var open = 0
-    private var waiting: [@Sendable () -> Void] = []
+public final class ConnectionLimit: Sendable {
+    private struct State {
+        var limit: Int?
+        var open = 0
+        var waiting: [@Sendable () -> Void] = []
+    }
+    private let state: Mutex<State>
     public let parent: ConnectionLimit?
 
     /// `limit` nil: no cap (slots are still counted).
     public init(limit: Int?, parent: ConnectionLimit? = nil) {
-        self.limit = limit
+        state = Mutex(State(limit: limit))
         self.parent = parent
     }
 
     /// A reload changed the cap; listeners waiting for room try again.
     public func setLimit(_ newLimit: Int?) {
-        let wake = lock.withLock { () -> [@Sendable () -> Void] in
-            limit = newLimit
-            defer { waiting = [] }
-            return waiting
+        let wake = state.withLock { s -> [@Sendable () -> Void] in
+            s.limit = newLimit
+            defer { s.waiting = [] }
+            return s.waiting
         }
         for w in wake { w() }
     }
 
-    public var openCount: Int { lock.withLock { open } }
-    public var currentLimit: Int? { lock.withLock { limit } }
+    public var openCount: Int { state.withLock { $0.open } }
+    public var currentLimit: Int? { state.withLock { $0.limit } }
 
     /// A slot, or nil after `wake` was registered to be called (once, on any thread) when
     /// one may have come free.
@@ -42,22 +44,22 @@ public final class ConnectionLimit: @unchecked Sendable {  // mutable state guar
     }
 
     private func reserve(_ wake: @escaping @Sendable () -> Void) -> Bool {
-        lock.withLock {
-            if let limit, open >= limit {
-                waiting.append(wake)
+        state.withLock { s in
+            if let limit = s.limit, s.open >= limit {
+                s.waiting.append(wake)
                 return false
             }
-            open += 1
+            s.open += 1
             return true
         }
     }
 
     fileprivate func unreserve() {
-        let wake = lock.withLock { () -> [@Sendable () -> Void] in
-            open -= 1
-            guard !waiting.isEmpty, open < limit ?? Int.max else { return [] }
-            defer { waiting = [] }
-            return waiting
+        let wake = state.withLock { s -> [@Sendable () -> Void] in
+            s.open -= 1
+            guard !s.waiting.isEmpty, s.open < s.limit ?? Int.max else { return [] }
+            defer { s.waiting = [] }
+            return s.waiting
         }
         for w in wake { w() }
     }

@@ -9,8 +9,7 @@ public enum DescriptorLimit {
 
     /// The soft and hard limits now (an unlimited one as `Int.max`).
     public static func current() -> (soft: Int, hard: Int) {
-        var limit = rlimit()
-        guard getrlimit(CInt(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return (1024, 1024) }
+        guard let limit = try? Syscall.limit(RLIMIT_NOFILE) else { return (1024, 1024) }
         return (value(limit.rlim_cur), value(limit.rlim_max))
     }
 
@@ -18,13 +17,12 @@ public enum DescriptorLimit {
     /// privileges). Returns the soft limit before and after.
     @discardableResult
     public static func raiseToHard() -> (before: Int, after: Int) {
-        var limit = rlimit()
-        guard getrlimit(CInt(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return (1024, 1024) }
+        guard var limit = try? Syscall.limit(RLIMIT_NOFILE) else { return (1024, 1024) }
         let before = value(limit.rlim_cur)
         let target = limit.rlim_max == Self.infinity ? rlim_t(unlimitedTarget) : limit.rlim_max
         guard limit.rlim_cur < target else { return (before, before) }
         limit.rlim_cur = target
-        guard setrlimit(CInt(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return (before, before) }
+        guard (try? Syscall.setLimit(RLIMIT_NOFILE, limit)) != nil else { return (before, before) }
         return (before, value(target))
     }
 

@@ -15,9 +15,13 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
     /// The loop's timers (created on first use, on the loop).
     private var _timers: TimerQueue?
     private let key = DispatchSpecificKey<ObjectIdentifier>()
+    /// Where the loop's timers read the time (the system's monotonic clock but in tests).
+    public let clock: any MonotonicClock
 
-    public init(index: Int = 0, label: String? = nil, pipeSize: Int = 1 << 20, copyBufferSize: Int = 256 << 10) {
+    public init(index: Int = 0, label: String? = nil, pipeSize: Int = 1 << 20, copyBufferSize: Int = 256 << 10,
+                clock: any MonotonicClock = SystemClock()) {
         self.index = index
+        self.clock = clock
         self.queue = DispatchQueue(label: label ?? "failover-proxy.loop.\(index)")
         self.pipePool = PipePool(preferredSize: pipeSize)
         self.bufferPool = BufferPool(bufferSize: copyBufferSize)
@@ -42,7 +46,7 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
 
     var timers: TimerQueue {
         if let t = _timers { return t }
-        let t = TimerQueue(queue: queue)
+        let t = TimerQueue(queue: queue, clock: clock)
         _timers = t
         return t
     }
@@ -60,21 +64,21 @@ public final class EventLoop: @unchecked Sendable {  // pools are touched only o
     /// Calls `handler` on the loop once after `delay`, unless cancelled first.
     @discardableResult
     public func scheduleTimer(after delay: Duration, _ handler: @escaping @Sendable () -> Void) -> TimerHandle {
-        let timer = TimerHandle(loop: self, deadline: Self.deadline(after: delay), handler: handler)
+        let timer = TimerHandle(loop: self, deadline: deadline(after: delay), handler: handler)
         executeSoon { [self] in timers.insert(timer) }
         return timer
     }
 
     /// On the loop: a timer without the `Sendable` hop (connect and idle timeouts).
     func scheduleLoopTimer(after delay: Duration, reusable: Bool = false, _ handler: @escaping () -> Void) -> TimerHandle {
-        let timer = TimerHandle(loop: self, deadline: Self.deadline(after: delay), reusable: reusable, handler: handler)
+        let timer = TimerHandle(loop: self, deadline: deadline(after: delay), reusable: reusable, handler: handler)
         timers.insert(timer)
         return timer
     }
 
-    static func deadline(after delay: Duration) -> UInt64 {
-        let nanos = delay.nanoseconds
-        return TimerQueue.now() &+ UInt64(clamping: max(0, min(nanos, Int64.max / 2)))
+    /// `delay` from the loop's now, as a timer deadline.
+    func deadline(after delay: Duration) -> UInt64 {
+        (clock.now + delay).nanoseconds
     }
 }
 

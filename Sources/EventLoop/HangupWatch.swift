@@ -1,5 +1,4 @@
 import CLinux
-import Glibc
 
 /// Notices a peer that goes away while nothing reads from it (a client held for a route).
 /// A close is told apart from input by one `recv(MSG_PEEK)`: EOF with nothing unread is a
@@ -31,11 +30,11 @@ enum PeerHangup {
     static func judge(_ stream: any ByteStream, events: UInt32) -> PeerHangup {
         if events & (CLINUX_EPOLLERR | CLINUX_EPOLLHUP) != 0 { return .gone }
         if stream.hasBufferedInput { return .inputWaiting }
-        var byte: UInt8 = 0
-        let n = recv(stream.readinessDescriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if n == 0 { return .gone }
-        if n > 0 { return .inputWaiting }
-        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? .nothing : .gone
+        switch try? Syscall.peek(stream.readinessDescriptor) {
+        case .processed(0), nil: return .gone
+        case .processed: return .inputWaiting
+        case .wouldBlock: return .nothing
+        }
     }
 }
 

@@ -10,10 +10,10 @@ public struct ListenerSpread: @unchecked Sendable {  // applied or discarded onc
     /// `done` runs (on some loop) once those are closed.
     public func apply(_ done: @escaping @Sendable () -> Void) {
         let starting = added.map { listener.worker($0.socket, on: $0.loop) }
-        let (retiring, open) = listener.lock.withLock { () -> ([AcceptWorker], Bool) in
-            guard !listener.isClosed else { return ([], false) }
-            let retiring = listener.current.filter { worker in retired.contains { $0 === worker.loop } }
-            listener.current = listener.current.filter { worker in !retired.contains { $0 === worker.loop } } + starting
+        let (retiring, open) = listener.state.withLock { state -> ([AcceptWorker], Bool) in
+            guard !state.isClosed else { return ([], false) }
+            let retiring = state.current.filter { worker in retired.contains { $0 === worker.loop } }
+            state.current = state.current.filter { worker in !retired.contains { $0 === worker.loop } } + starting
             return (retiring, true)
         }
         guard open else {  // closed meanwhile: nothing to spread

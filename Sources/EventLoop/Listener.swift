@@ -1,6 +1,7 @@
 import CLinux
 import Dispatch
 import Glibc
+import Synchronization
 import SystemPackage
 
 /// A listening address spread over every loop of a group.
@@ -13,23 +14,25 @@ import SystemPackage
 /// the spread is statistical (a few connections may all land on one loop), and a
 /// connection still in a closed socket's accept backlog is reset by the kernel.
 /// IPv6 sockets are `IPV6_V6ONLY`, so `[::]:80` and `0.0.0.0:80` are separate listeners.
-public final class Listener: @unchecked Sendable {  // `current` guarded by `lock`; each worker is confined to its loop
+public final class Listener: Sendable {  // the worker list is behind `state`; each worker is confined to its loop
     /// Called on the loop that accepted the connection.
     public typealias AcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop) -> Void
     /// With a `ConnectionLimit`: the connection's slot comes along; release it when the client closes.
     public typealias LimitedAcceptHandler = @Sendable (_ socket: Socket, _ peer: SocketAddress, _ loop: EventLoop,
                                                        _ slot: ConnectionSlot?) -> Void
-    typealias AcceptCall = (CInt) throws(SyscallError) -> IOResult<(CInt, SocketAddress)>
+    typealias AcceptCall = @Sendable (CInt) throws(SyscallError) -> IOResult<(CInt, SocketAddress)>
 
     /// The bound address, with the real port when 0 was asked.
     public let address: SocketAddress
     public var port: UInt16 { address.port }
     /// One accepting socket per loop; a `workers` reload adds and retires some (`Listener+Spread`).
-    var workers: [AcceptWorker] { lock.withLock { current } }
-    let lock = NSLockish()
-    var current: [AcceptWorker]
-    /// Closed for good: a spread applied later adds nothing.
-    var isClosed = false
+    var workers: [AcceptWorker] { state.withLock { $0.current } }
+    struct State {
+        var current: [AcceptWorker] = []
+        /// Closed for good: a spread applied later adds nothing.
+        var isClosed = false
+    }
+    let state = Mutex(State())
     /// What a worker added later is made of.
     let backlog: CInt
     let backoff: Duration
@@ -93,9 +96,10 @@ public final class Listener: @unchecked Sendable {  // `current` guarded by `loc
         self.limit = limit
         self.onAccept = onAccept
         self.onAcceptError = onAcceptError
-        current = []  // every stored property set, so `worker(_:on:)` may be called
-        current = zip(sockets, loops).map { socket, loop in worker(socket, on: loop) }
-        for worker in current { worker.loop.executeSoon { worker.start() } }
+        // Every stored property is set, so `worker(_:on:)` may be called.
+        let started = zip(sockets, loops).map { socket, loop in worker(socket, on: loop) }
+        state.withLock { $0.current = started }
+        for worker in started { worker.loop.executeSoon { worker.start() } }
     }
 
     /// One `SO_REUSEPORT` socket bound to `address` and listening.
@@ -138,44 +142,24 @@ public final class Listener: @unchecked Sendable {  // `current` guarded by `loc
     /// Stops accepting and closes the listening sockets. `done` runs (on some loop) once all
     /// are closed. Callable from any thread, more than once.
     public func close(_ done: (@Sendable () -> Void)? = nil) {
-        let all = lock.withLock { isClosed = true; return current }
+        let all = state.withLock { state in state.isClosed = true; return state.current }
         let remaining = Countdown(all.count, done)
         for worker in all { worker.loop.executeSoon { worker.close { remaining.tick() } } }
     }
 }
 
 /// Calls `done` after `tick()` was called `count` times, from any threads.
-final class Countdown: @unchecked Sendable {  // guarded by `lock`
-    private let lock = NSLockish()
-    private var count: Int
+final class Countdown: Sendable {
+    private let remaining: Atomic<Int>
     private let done: (@Sendable () -> Void)?
 
     init(_ count: Int, _ done: (@Sendable () -> Void)?) {
-        self.count = count
+        remaining = Atomic(count)
         self.done = done
     }
 
     func tick() {
-        let fire = lock.withLock { () -> Bool in
-            count -= 1
-            return count == 0
-        }
-        if fire { done?() }
-    }
-}
-
-/// A tiny mutex (pthread) so this module does not need Foundation for one lock.
-final class NSLockish: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done?() }
     }
 }
 

@@ -1,6 +1,5 @@
 import CLinux
 import Dispatch
-import Glibc
 
 /// One epoll instance per loop, watched by a single Dispatch read source on the loop's queue.
 ///
@@ -28,8 +27,7 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
 
     init(queue: DispatchQueue) {
         self.queue = queue
-        epfd = clinux_epoll_create()
-        precondition(epfd >= 0, "epoll_create1 failed: errno \(errno)")
+        do throws(SyscallError) { epfd = try Syscall.epollCreate() } catch { preconditionFailure("no epoll set for the loop: \(error)") }
         events = .allocate(capacity: Int(Self.batchSize))
         source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
         // Weak: a wake-up already queued when a (test's) loop goes away finds nothing.
@@ -41,7 +39,7 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
         // The loop (and this poller) lives as long as the process in the product; tests
         // that drop a loop get the epoll fd closed once Dispatch no longer watches it.
         let fd = epfd
-        source.setCancelHandler { _ = Glibc.close(fd) }
+        source.setCancelHandler { try? Syscall.close(fd) }
         source.cancel()
         events.deallocate()
     }
@@ -61,7 +59,7 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
             generations.append(0)
         }
         let token = UInt64(generations[index]) << 32 | UInt64(index)
-        if clinux_epoll_ctl(epfd, CLINUX_EPOLL_CTL_ADD, fd, mask, token) != 0 {
+        if (try? Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_ADD, fd: fd, events: mask, token: token)) == nil {
             // Only a closed or non-pollable descriptor fails here. Report it as an error
             // event, a queue turn later (not from inside the owner's call), so the owner's
             // next call on the fd sees what is wrong.
@@ -71,12 +69,12 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
     }
 
     func modify(fd: CInt, token: UInt64, mask: UInt32) {
-        _ = clinux_epoll_ctl(epfd, CLINUX_EPOLL_CTL_MOD, fd, mask, token)
+        try? Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_MOD, fd: fd, events: mask, token: token)
     }
 
     /// Stops watching `fd`; no event for `token` is delivered after this returns.
     func deregister(fd: CInt, token: UInt64) {
-        _ = clinux_epoll_ctl(epfd, CLINUX_EPOLL_CTL_DEL, fd, 0, 0)
+        try? Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_DEL, fd: fd, events: 0, token: 0)
         let index = Int(token & 0xffff_ffff)
         guard index < slots.count, generations[index] == UInt32(token >> 32) else { return }
         slots[index] = nil
@@ -93,9 +91,8 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
     /// One wake-up: everything ready now, up to `batchSize` descriptors. When more are
     /// ready, the epoll fd stays readable and the source fires again after other work.
     private func poll() {
-        let n = clinux_epoll_wait(epfd, events, Self.batchSize, 0)
-        guard n > 0 else { return }
-        for i in 0..<Int(n) {
+        guard let n = try? Syscall.epollReady(epfd, into: events, max: Self.batchSize), n > 0 else { return }
+        for i in 0..<n {
             let event = events[i]
             watcher(for: event.token)?.handle(events: event.events)
         }

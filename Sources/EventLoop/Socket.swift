@@ -6,15 +6,16 @@ import SystemPackage
 /// - Closes it exactly once: `close()` is idempotent, and every other use after close
 ///   fails with `EBADF` (call named) instead of touching a descriptor number the kernel
 ///   may already have handed to someone else.
-/// - Decision on leaks: `deinit` closes a still-open descriptor rather than asserting.
-///   A proxy must not crash in production over a forgotten close, and since the owner is
-///   the only holder of the number, closing in `deinit` is safe. Owners stop watching the
-///   fd (`IOWatcher.cancel`, which deregisters it from the loop's epoll set at once)
-///   before they close it, so the fd is never closed while registered.
+/// - A leak (the last reference dropped with the descriptor open) is a bug of the owner:
+///   an assertion failure in debug builds, so the tests find it; a release build closes
+///   the descriptor and goes on, since a proxy must not crash in production over a
+///   forgotten close (the owner is the only holder of the number: closing it is safe).
+///   Owners stop watching the fd (`IOWatcher.cancel`, which deregisters it from the loop's
+///   epoll set at once) before they close it, so the fd is never closed while registered.
 ///
 /// Not thread-safe: used by one event loop at a time (handed over once after accept or
 /// connect), hence `@unchecked Sendable`.
-public final class Socket: ByteStream, @unchecked Sendable {
+public final class Socket: ByteStream, @unchecked Sendable {  // confined to one loop.queue (handed over once)
     private var fd: CInt
 
     /// Takes ownership of `descriptor` (a non-blocking socket).
@@ -24,7 +25,11 @@ public final class Socket: ByteStream, @unchecked Sendable {
     }
 
     deinit {
-        if fd >= 0 { _ = Glibc.close(fd) }
+        guard fd >= 0 else { return }
+        #if DEBUG
+        assertionFailure("socket \(fd) leaked: its owner dropped it without close()")
+        #endif
+        try? Syscall.close(fd)
     }
 
     public var isOpen: Bool { fd >= 0 }

@@ -42,6 +42,10 @@ public enum Syscall {
     @inline(__always)
     static func currentErrno() -> Errno { Errno(rawValue: Glibc.errno) }
 
+    /// errno as a library call that failed left it (OpenSSL's reads and writes): read it
+    /// right after that call, before anything else can change it.
+    public static var lastErrno: Errno { currentErrno() }
+
     /// Runs `body` until it does not fail with EINTR; -1 with EAGAIN becomes `.wouldBlock`.
     @inline(__always)
     static func nonBlocking<T: BinaryInteger>(_ call: String, _ body: () -> T) throws(SyscallError) -> IOResult<T> {
@@ -169,6 +173,13 @@ public enum Syscall {
                 throw SyscallError(call: "connect", errno: Errno(rawValue: err))
             }
         }
+    }
+
+    /// One byte looked at, not taken (`recv` with MSG_PEEK|MSG_DONTWAIT): `.processed(0)`
+    /// at EOF with nothing unread, `.processed(1)` when input waits.
+    public static func peek(_ fd: CInt) throws(SyscallError) -> IOResult<Int> {
+        var byte: UInt8 = 0
+        return try nonBlocking("recv(MSG_PEEK)") { recv(fd, &byte, 1, CInt(MSG_PEEK | MSG_DONTWAIT)) }
     }
 
     public static func shutdown(_ fd: CInt, how: CInt) throws(SyscallError) {

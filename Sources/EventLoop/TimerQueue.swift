@@ -13,10 +13,13 @@ final class TimerQueue {  // confined to the loop's queue
     private let source: DispatchSourceTimer
     /// What the source is scheduled for now; `.max` when idle.
     private var armedDeadline: UInt64 = .max
+    /// The loop's clock: deadlines are its instants (in nanoseconds).
+    let clock: any MonotonicClock
 
-    init(queue: DispatchQueue) {
+    init(queue: DispatchQueue, clock: any MonotonicClock) {
+        self.clock = clock
         source = DispatchSource.makeTimerSource(queue: queue)
-        source.setEventHandler { [weak self] in self?.fire() }
+        source.setEventHandler { [weak self] in self?.fireDue() }
         source.schedule(deadline: .distantFuture)
         source.resume()
     }
@@ -25,7 +28,9 @@ final class TimerQueue {  // confined to the loop's queue
 
     var count: Int { heap.count }
 
-    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    /// The system clock's now, for code that has no loop at hand. Equal to the loop's
+    /// clock in the product; under a test's manual clock use `loop.clock` instead.
+    static func now() -> UInt64 { SystemClock().now.nanoseconds }
 
     /// Adds (or re-adds, after it fired) `timer` at its `deadline`.
     func insert(_ timer: TimerHandle) {
@@ -57,12 +62,13 @@ final class TimerQueue {  // confined to the loop's queue
 
     private func arm(_ deadline: UInt64) {
         armedDeadline = deadline
-        source.schedule(deadline: DispatchTime(uptimeNanoseconds: max(deadline, 1)))
+        source.schedule(deadline: clock.dispatchTime(for: MonotonicInstant(nanoseconds: deadline)))
     }
 
-    private func fire() {
+    /// Runs every timer due by the clock's now (the source fired; or a test moved its clock).
+    func fireDue() {
         armedDeadline = .max
-        let now = Self.now()
+        let now = clock.now.nanoseconds
         // Bounded per wake-up like I/O batches; anything left is due and fires next turn.
         var fired = 0
         while let first = heap.first, first.deadline <= now, fired < 1024 {

@@ -54,7 +54,7 @@ extension ProxyServer {
         let models = Mutex<[String: (RoleModel, [String: CheckResult], RoleClusterState?, String?)]>([:])
         let remaining = Mutex(controllers.count + 1)
         let sessions = Mutex<[String: [String: Int]]>([:])
-        let order = controllers.map { ($0.name, $0.config.mode) }
+        let order = controllers.map { ($0.name, $0.latestConfig.mode) }
         let finish: @Sendable () -> Void = {
             guard remaining.withLock({ $0 -= 1; return $0 == 0 }) else { return }
             let all = models.withLock { $0 }

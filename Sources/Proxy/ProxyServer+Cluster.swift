@@ -59,7 +59,7 @@ extension ProxyServer {
             let (open, addresses) = lock.withLock { (!(listeners[controller.name]?.isEmpty ?? true), suspendedAddresses[controller.name]) }
             guard !open else { continue }
             // The very addresses bound before (a configured port 0 keeps the port it got).
-            let configs = controller.config.listeners.enumerated().map { i, config in
+            let configs = controller.latestConfig.listeners.enumerated().map { i, config in
                 var config = config
                 if let address = addresses?[safe: i], config.address.port == 0 { config.address.port = address.port }
                 return config

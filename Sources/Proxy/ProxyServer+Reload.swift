@@ -95,7 +95,7 @@ extension ProxyServer {
                 }
                 let flip: @Sendable () -> Void = { [flips] in for (listener, tls) in flips { listener.set(tls) } }
                 if let tls = newTLS[role.name] { controller.updateTLS(tls, applied: flip) } else { flip() }
-                if old.config.withoutLocations != role.withoutLocations {
+                if old.latestConfig.withoutLocations != role.withoutLocations {
                     controller.reconfigure(to: role, targets: targets)
                     summary.append("role \(role.name): reconfigured")
                 }

@@ -65,7 +65,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
         var bound: [String: [BoundListener]] = [:]
         do {
             for controller in controllers {
-                bound[controller.name] = try bind(controller.config.listeners, for: controller)
+                bound[controller.name] = try bind(controller.latestConfig.listeners, for: controller)
             }
         } catch {
             for listener in bound.values.flatMap({ $0 }) { listener.listener.close() }
@@ -116,7 +116,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
 
     func logListening(_ controller: RoleController, _ bound: [BoundListener]) {
         logger.info("listening", metadata: [
-            "role": .string(controller.name), "mode": .string(controller.config.mode.rawValue),
+            "role": .string(controller.name), "mode": .string(controller.latestConfig.mode.rawValue),
             "addresses": .string(bound.map(\.listener.address.description).joined(separator: ",")),
         ])
     }
@@ -146,7 +146,7 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
         for controller in controllers { controller.stop() }
         let planes = controllers.flatMap(\.planes)
         for plane in planes { plane.loop.execute { plane.beginShutdown() } }
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout.wholeNanoseconds)
+        let deadline = SystemClock().now + timeout
         ShutdownWaiter(planes: planes, deadline: deadline, done: done).poll()
     }
 
@@ -220,13 +220,13 @@ extension WorkerCount {
 }
 
 /// Polls the planes until no session is open or the deadline passes, then force-closes.
-private final class ShutdownWaiter: @unchecked Sendable {  // touched only on `queue`
+private final class ShutdownWaiter: Sendable {  // immutable; polls on `queue`
     private let planes: [RolePlane]
-    private let deadline: UInt64
+    private let deadline: MonotonicInstant
     private let done: @Sendable () -> Void
     private let queue = DispatchQueue(label: "failover-proxy.shutdown")
 
-    init(planes: [RolePlane], deadline: UInt64, done: @escaping @Sendable () -> Void) {
+    init(planes: [RolePlane], deadline: MonotonicInstant, done: @escaping @Sendable () -> Void) {
         self.planes = planes
         self.deadline = deadline
         self.done = done
@@ -236,7 +236,7 @@ private final class ShutdownWaiter: @unchecked Sendable {  // touched only on `q
         queue.async { [self] in
             let open = planes.reduce(0) { total, plane in total + plane.loop.queue.sync { plane.openSessions } }
             if open == 0 { return done() }
-            if DispatchTime.now().uptimeNanoseconds >= deadline {
+            if SystemClock().now >= deadline {
                 for plane in planes { plane.loop.queue.sync { plane.closeAllSessions() } }
                 queue.asyncAfter(deadline: .now() + .milliseconds(50)) { [done] in done() }
                 return
@@ -246,23 +246,23 @@ private final class ShutdownWaiter: @unchecked Sendable {  // touched only on `q
     }
 }
 
-private final class SessionCountCollector: @unchecked Sendable {  // guarded by `lock`
-    private let lock = DispatchQueue(label: "failover-proxy.session-counts")
-    private var remaining: Int
-    private var counts: [String: [String: Int]] = [:]
+private final class SessionCountCollector: Sendable {
+    private let state: Mutex<(remaining: Int, counts: [String: [String: Int]])>
     private let done: @Sendable ([String: [String: Int]]) -> Void
 
     init(expected: Int, done: @escaping @Sendable ([String: [String: Int]]) -> Void) {
-        remaining = expected
+        state = Mutex((expected, [:]))
         self.done = done
         if expected == 0 { done([:]) }
     }
 
+    /// The last of the expected calls calls `done`, after the lock is given back.
     func add(role: String, _ planeCounts: [String: Int]) {
-        lock.sync {
-            for (server, n) in planeCounts { counts[role, default: [:]][server, default: 0] += n }
-            remaining -= 1
-            if remaining == 0 { done(counts) }
+        let complete = state.withLock { s -> [String: [String: Int]]? in
+            for (server, n) in planeCounts { s.counts[role, default: [:]][server, default: 0] += n }
+            s.remaining -= 1
+            return s.remaining == 0 ? s.counts : nil
         }
+        if let complete { done(complete) }
     }
 }

@@ -4,7 +4,7 @@ import COpenSSL
 /// which CAs to trust and whether to verify at all.
 ///
 /// Immutable once built and shareable across threads (see `TLSServerContext`).
-public final class TLSClientContext: @unchecked Sendable {
+public final class TLSClientContext: @unchecked Sendable {  // immutable SSL_CTX pointer, read by every loop
     let ctx: OpaquePointer
     /// Whether the peer's chain and name are verified (`tls-verify`, default on).
     public let verify: Bool

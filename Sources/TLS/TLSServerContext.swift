@@ -7,7 +7,7 @@ import COpenSSL
 /// many threads at once, hence `@unchecked Sendable`. On SIGHUP build a new context from
 /// the files and use it for new connections; connections keep the context they started
 /// with (each `SSL` holds a reference to its `SSL_CTX`).
-public final class TLSServerContext: @unchecked Sendable {
+public final class TLSServerContext: @unchecked Sendable {  // immutable SSL_CTX pointer, read by every loop
     let ctx: OpaquePointer
     /// The leaf certificate, for logs and expiry warnings.
     public let certificate: CertificateInfo

@@ -9,7 +9,7 @@ public final class TLSSessionCache: Sendable {
     /// `SSL_SESSION` pointers, each holding one reference; the newest last.
     private let sessions = Mutex<[Session]>([])
     /// An `SSL_SESSION` is reference-counted and immutable once made: it may cross threads.
-    private struct Session: @unchecked Sendable { let pointer: OpaquePointer }
+    private struct Session: @unchecked Sendable { let pointer: OpaquePointer }  // immutable, refcounted
     static let capacity = 8
 
     public init() {}

@@ -44,7 +44,7 @@ import SystemPackage
 ///   keeps the typed `TLSError`.
 ///
 /// Confined to one loop at a time, like `Socket`, hence `@unchecked Sendable`.
-public final class TLSStream: ByteStream, @unchecked Sendable {
+public final class TLSStream: ByteStream, @unchecked Sendable {  // confined to its loop.queue (handed over once)
     public enum Role: Sendable { case server, client }
 
     /// The outcome of one handshake step.
@@ -183,7 +183,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             handshakeDone = true
             return .done
         }
-        let savedErrno = errno
+        let savedErrno = Syscall.lastErrno.rawValue
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ: return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
@@ -237,7 +237,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 total += n
                 continue
             }
-            let savedErrno = errno
+            let savedErrno = Syscall.lastErrno.rawValue
             switch SSL_get_error(ssl, 0) {
             case SSL_ERROR_WANT_READ:
                 sendOwedKeyUpdate()
@@ -276,7 +276,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 appRecordHalfSent = false
                 continue
             }
-            let savedErrno = errno
+            let savedErrno = Syscall.lastErrno.rawValue
             switch SSL_get_error(ssl, 0) {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
                 // Stuck in our record unless OpenSSL was sending its KeyUpdate first.

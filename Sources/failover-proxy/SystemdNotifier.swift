@@ -1,4 +1,5 @@
 import Dispatch
+import EventLoop
 import Foundation
 import Proxy
 import Synchronization
@@ -62,9 +63,7 @@ final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` t
 
     func reloading() {
         // MONOTONIC_USEC lets `Type=notify-reload` match the reload with its signal.
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        send("RELOADING=1\nMONOTONIC_USEC=\(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)")
+        send("RELOADING=1\nMONOTONIC_USEC=\(Syscall.clockNanoseconds(CLOCK_MONOTONIC) / 1000)")
     }
 
     func reloaded() { send("READY=1") }
@@ -88,24 +87,6 @@ final class SystemdNotifier: @unchecked Sendable {  // timers and `lastStatus` t
     /// One datagram; a path starting with `@` is in the abstract namespace. Failures are
     /// ignored: the service manager going away must not stop the proxy.
     func send(_ message: String) {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var path = Array(socketPath.utf8)
-        if path.first == UInt8(ascii: "@") { path[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.count < capacity else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.enumerated() { raw[i] = byte }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + path.count + (path.first == 0 ? 0 : 1))
-        let bytes = Array(message.utf8)
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr in
-                bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sockaddr, length) }
-            }
-        }
+        try? Syscall.sendDatagram(Array(message.utf8), toUnixPath: socketPath)
     }
 }

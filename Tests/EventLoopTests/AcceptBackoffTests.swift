@@ -1,24 +1,23 @@
 import TestSupport
 import Glibc
+import Synchronization
 import SystemPackage
 import Testing
 @testable import EventLoop
 
 /// EMFILE is injected through the listener's accept call: lowering RLIMIT_NOFILE would
 /// affect every thread of the test process.
-final class FlakyAccept: @unchecked Sendable {  // guarded by `lock`
-    private let lock = NSLockish()
-    private var failuresLeft: Int
-    private var calls = 0
+final class FlakyAccept: Sendable {
+    private let state: Mutex<(failuresLeft: Int, calls: Int)>
 
-    init(failures: Int) { failuresLeft = failures }
+    init(failures: Int) { state = Mutex((failures, 0)) }
 
-    var callCount: Int { lock.withLock { calls } }
+    var callCount: Int { state.withLock { $0.calls } }
 
     func accept(_ fd: CInt) throws(SyscallError) -> IOResult<(CInt, SocketAddress)> {
-        let fail = lock.withLock { () -> Bool in
-            calls += 1
-            if failuresLeft > 0 { failuresLeft -= 1; return true }
+        let fail = state.withLock { s -> Bool in
+            s.calls += 1
+            if s.failuresLeft > 0 { s.failuresLeft -= 1; return true }
             return false
         }
         if fail { throw SyscallError(call: "accept4", errno: .tooManyOpenFiles) }

@@ -174,7 +174,7 @@ extension IOTests {
 
     /// Connects (non-blocking, short timeout) until one attempt neither succeeds nor is
     /// refused; returns the sockets that got in (they fill the backlog) and the last outcome.
-    private func fillBacklog(of listener: BlockingListener, loop: EventLoop) -> ([Socket], Result<Socket, ConnectError>?) {
+    func fillBacklog(of listener: BlockingListener, loop: EventLoop) -> ([Socket], Result<Socket, ConnectError>?) {
         var fillers: [Socket] = []
         for _ in 0..<8 {  // bounded: a backlog of 0 holds one or two connections
             let result = Promise<Result<Socket, ConnectError>>()

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import Testing
 import TestSupport
 @testable import EventLoop
@@ -21,12 +22,11 @@ import TestSupport
     }
 
     /// Loops that accepted, in order.
-    final class Accepts: @unchecked Sendable {  // guarded by `lock`
-        private let lock = NSLockish()
-        private var loops: [ObjectIdentifier] = []
-        func add(_ loop: EventLoop) { lock.withLock { loops.append(ObjectIdentifier(loop)) } }
-        var count: Int { lock.withLock { loops.count } }
-        func since(_ start: Int) -> Set<ObjectIdentifier> { lock.withLock { Set(loops.dropFirst(start)) } }
+    final class Accepts: Sendable {
+        private let loops = Mutex<[ObjectIdentifier]>([])
+        func add(_ loop: EventLoop) { loops.withLock { $0.append(ObjectIdentifier(loop)) } }
+        var count: Int { loops.withLock { $0.count } }
+        func since(_ start: Int) -> Set<ObjectIdentifier> { loops.withLock { Set($0.dropFirst(start)) } }
     }
 
     /// Connects `n` clients and waits until all were accepted; the loops that took them.

@@ -6,7 +6,7 @@ import Testing
 /// The per-loop timer heap behind `scheduleTimer` and the connect/idle timeouts.
 struct TimerQueueTests {
     /// Runs `body` on `loop` and waits for it.
-    private func onLoop<T>(_ loop: EventLoop, _ body: @escaping @Sendable () -> T) -> T {
+    func onLoop<T>(_ loop: EventLoop, _ body: @escaping @Sendable () -> T) -> T {
         let result = Promise<UncheckedBox<T>>()
         loop.execute { result.fulfill(UncheckedBox(body())) }
         return result.wait()!.value
@@ -51,7 +51,7 @@ struct TimerQueueTests {
         let fired = Collected<String>()
         let done = Promise<Void>()
         loop.execute {
-            let deadline = EventLoop.deadline(after: .milliseconds(5))
+            let deadline = loop.deadline(after: .milliseconds(5))
             let second = TimerHandle(loop: loop, deadline: deadline) { fired.append("second") }
             let first = TimerHandle(loop: loop, deadline: deadline - 1) {
                 fired.append("first")
@@ -97,7 +97,7 @@ struct TimerQueueTests {
             let handle = loop.scheduleLoopTimer(after: .milliseconds(2), reusable: true) {
                 fired.append(1)
                 if fired.all.count == 1 {
-                    box?.rearm(at: EventLoop.deadline(after: .milliseconds(2)))
+                    box?.rearm(at: loop.deadline(after: .milliseconds(2)))
                 } else {
                     twice.fulfill(())
                 }
@@ -108,7 +108,7 @@ struct TimerQueueTests {
         #expect(twice.wait() != nil)
         #expect(fired.all.count == 2)
         onLoop(loop) {
-            handle.rearm(at: EventLoop.deadline(after: .milliseconds(2)))
+            handle.rearm(at: loop.deadline(after: .milliseconds(2)))
             handle.cancel()
         }
         let settled = Promise<Void>()

@@ -1,3 +1,4 @@
+import EventLoop
 import Synchronization
 
 /// Whether a member in cluster mode may forward now, read by every loop without a lock:
@@ -5,23 +6,25 @@ import Synchronization
 /// or cut off forwards nothing before its next successful round trip, even before its
 /// controller notices); with `hold` always.
 final class ClusterGate: Sendable {
-    /// CLOCK_MONOTONIC nanoseconds when the member turns stale; 0: stale now. (Monotonic time
-    /// runs on while the process is stopped, and reading it costs no system call.)
+    /// `clock`'s instant (in nanoseconds) when the member turns stale; 0: stale now.
+    /// (Monotonic time runs on while the process is stopped, and reading it costs no system call.)
     private let freshUntil = Atomic<UInt64>(0)
     let stopsWhenStale: Bool
+    private let clock: any MonotonicClock
 
-    init(stopsWhenStale: Bool) {
+    init(stopsWhenStale: Bool, clock: any MonotonicClock = SystemClock()) {
         self.stopsWhenStale = stopsWhenStale
+        self.clock = clock
     }
 
     var mayForward: Bool {
-        !stopsWhenStale || WallClock.monotonicNanoseconds() < freshUntil.load(ordering: .relaxed)
+        !stopsWhenStale || clock.now.nanoseconds < freshUntil.load(ordering: .relaxed)
     }
 
     /// Fresh until `instant` (nil: stale now).
     func setFresh(until instant: ContinuousClock.Instant?) {
         guard let instant else { return freshUntil.store(0, ordering: .relaxed) }
-        let remaining = UInt64(max(0, (instant - .now).wholeNanoseconds))
-        freshUntil.store(WallClock.monotonicNanoseconds() + remaining, ordering: .relaxed)
+        // The cluster's decisions keep `ContinuousClock` time: carried over as the time left.
+        freshUntil.store((clock.now + (instant - .now)).nanoseconds, ordering: .relaxed)
     }
 }

@@ -10,6 +10,7 @@ extension RoleController {
     /// runtime changes made through the admin API are not undone by an unrelated edit).
     /// Health of unchanged servers is kept. `targets` are the new servers' resolved addresses.
     func reconfigure(to new: RoleConfig, targets newTargets: [String: ServerTarget]) {
+        handOver(new)
         queue.async { [self] in
             let old = config
             let now = WallClock.now()

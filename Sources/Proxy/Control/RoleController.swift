@@ -9,8 +9,22 @@ import Synchronization
 /// and publishes the active server to every loop's `RolePlane`. Glue, no policy: every
 /// decision is the model's; this type only feeds it inputs and carries out its events.
 final class RoleController: @unchecked Sendable {  // mutable state confined to `queue`
-    /// Replaced by a reload (on `queue`).
-    var config: RoleConfig
+    /// Fixed for the role's life: a reload never renames a role, it adds and removes roles.
+    let name: String
+    /// The settings the role's queue works with; replaced by a reload. Owned by `queue`:
+    /// read and written there only (checked), off it read `latestConfig`.
+    var config: RoleConfig {
+        get { dispatchPrecondition(condition: .onQueue(queue)); return queueConfig }
+        set { dispatchPrecondition(condition: .onQueue(queue)); queueConfig = newValue }
+    }
+    private var queueConfig: RoleConfig
+    /// The configuration last handed to the role (at creation, then by `reconfigure` before
+    /// it queues the change), for readers off `queue`: binding listeners, the admin API and
+    /// the next reload's comparison. An immutable value behind a lock, never `queue`'s copy.
+    private let handedOver: Mutex<RoleConfig>
+    var latestConfig: RoleConfig { handedOver.withLock { $0 } }
+    /// Publishes `new` for readers off `queue` (a reload, before it queues the change).
+    func handOver(_ new: RoleConfig) { handedOver.withLock { $0 = new } }
     let queue: DispatchQueue
     var model: RoleModel  // set on `queue` only (here and in RoleController+Operations)
     var targets: [String: ServerTarget]
@@ -43,12 +57,12 @@ final class RoleController: @unchecked Sendable {  // mutable state confined to 
     /// Held clients of this role on all loops together, bounded by `hold-queue`.
     let heldClients = HeldClients()
 
-    var name: String { config.name }
-
     init(config: RoleConfig, group: EventLoopGroup, logger: Logger, accessLog: AccessLog?,
          restoring snapshot: RoleSnapshot? = nil, cluster: ClusterController? = nil,
          globalLimit: ConnectionLimit? = nil) throws {
-        self.config = config
+        name = config.name
+        queueConfig = config
+        handedOver = Mutex(config)
         connectionLimit = ConnectionLimit(limit: config.maxConnections, parent: globalLimit)
         self.cluster = cluster
         self.group = group

@@ -1,5 +1,6 @@
 import FailoverModel
 import Dispatch
+import EventLoop
 import Foundation
 import Glibc
 import Logging
@@ -121,43 +122,35 @@ public final class StateFile: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let bytes = [UInt8](try encoder.encode(document)) + [UInt8(ascii: "\n")]
         let temp = path + ".tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StateFileError.system("open \(temp)", errno) }
-        var ok = true
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 { if errno == EINTR { continue }; ok = false; break }
-            offset += n
+        let fd: CInt
+        do throws(SyscallError) { fd = try Syscall.open(temp, flags: O_WRONLY | O_CREAT | O_TRUNC) } catch { throw StateFileError.system("open \(temp)", error) }
+        do throws(SyscallError) {
+            defer { try? Syscall.close(fd) }
+            try bytes.withUnsafeBytes { raw in Result { () throws(SyscallError) in try Syscall.writeAll(fd, raw) } }.get()
+            try Syscall.fsync(fd)
+        } catch {
+            try? Syscall.unlink(temp)
+            throw StateFileError.system("write \(temp)", error)
         }
-        let writeErrno = errno
-        if ok && fsync(fd) != 0 { ok = false }
-        close(fd)
-        guard ok else {
-            unlink(temp)
-            throw StateFileError.system("write \(temp)", writeErrno)
-        }
-        guard rename(temp, path) == 0 else {
-            let e = errno
-            unlink(temp)
-            throw StateFileError.system("rename \(temp)", e)
+        do throws(SyscallError) { try Syscall.rename(temp, to: path) } catch {
+            try? Syscall.unlink(temp)
+            throw StateFileError.system("rename \(temp)", error)
         }
         // The rename is durable only once the directory is on disk too.
         let directory = (path as NSString).deletingLastPathComponent
-        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
+        if let dirFD = try? Syscall.open(directory.isEmpty ? "." : directory, flags: O_RDONLY | O_DIRECTORY) {
+            try? Syscall.fsync(dirFD)
+            try? Syscall.close(dirFD)
         }
     }
 }
 
 enum StateFileError: Error, CustomStringConvertible {
-    case system(String, Int32)
+    case system(String, SyscallError)
     case unreadable(String, String)
     var description: String {
         switch self {
-        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .system(let call, let error): "\(call): \(error.errno)"
         case .unreadable(let path, let why): "cannot read state-file '\(path)' (fix or remove it): \(why)"
         }
     }

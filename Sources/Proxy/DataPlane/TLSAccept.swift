@@ -46,8 +46,8 @@ extension RolePlane {
         guard fd >= 0 else { return }
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         for _ in 0..<4 {
-            let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT)) }
-            if n <= 0 { return }
+            // The socket is non-blocking: nothing left reads as `.wouldBlock`.
+            guard case .processed(let n)? = scratch.withUnsafeMutableBytes({ try? Syscall.read(fd, $0) }), n > 0 else { return }
         }
     }
 }

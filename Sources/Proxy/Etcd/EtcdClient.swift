@@ -10,7 +10,7 @@ import Synchronization
 /// Unary calls reuse keep-alive connections to the current endpoint (a few idle ones, so
 /// concurrent calls do not queue behind each other); each watch has a connection of its own.
 /// A transport failure (refused, reset, timeout) moves later calls to the next endpoint.
-public final class EtcdClient: CoordinationStore, @unchecked Sendable {
+public final class EtcdClient: CoordinationStore, @unchecked Sendable {  // pool and token confined to loop.queue
     // Mutable state below is owned by `loop.queue`; only `statusBox` is read from other threads.
     let loop: EventLoop
     let callbackQueue: DispatchQueue

@@ -5,7 +5,7 @@ import Synchronization
 
 /// One watch on a connection of its own: POST /v3/watch, then a chunked answer of one JSON
 /// message per line, read until it ends, fails or is cancelled.
-final class EtcdWatch: StoreWatch, EtcdAttempt, @unchecked Sendable {
+final class EtcdWatch: StoreWatch, EtcdAttempt, @unchecked Sendable {  // confined to the client's loop.queue
     // `cancelled` is atomic (read on the callback queue); the rest is owned by client.loop.queue.
     private let client: EtcdClient
     private let body: [UInt8]

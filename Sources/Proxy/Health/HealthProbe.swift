@@ -13,7 +13,7 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     private let target: ServerTarget
     private let tls: UpstreamTLS?
     private let health: HealthConfig
-    private let started = WallClock.monotonicNanoseconds()
+    private let started: MonotonicInstant
     private var finish: ((ProbeOutcome) -> Void)?
     private var attempt: UpstreamConnect?
     private var connection: StreamConnection?
@@ -26,6 +26,7 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     init(loop: EventLoop, server: String, target: ServerTarget, tls: UpstreamTLS?, health: HealthConfig,
          finish: @escaping (ProbeOutcome) -> Void) {
         self.loop = loop
+        started = loop.clock.now
         self.server = server
         self.target = target
         self.tls = tls
@@ -103,7 +104,7 @@ final class HealthProbe: @unchecked Sendable {  // confined to loop.queue
     }
 
     private func complete(_ passed: Bool, _ detail: String) {
-        let elapsed = Double(WallClock.monotonicNanoseconds() - started) / 1_000_000
+        let elapsed = Double((loop.clock.now - started).wholeNanoseconds) / 1_000_000
         end(.verdict(CheckResult(server: server, passed: passed, detail: detail, durationMilliseconds: elapsed, at: WallClock.now())))
     }
 

@@ -25,7 +25,7 @@ public final class AccessLog: Sendable {
         current = Mutex(target)
     }
 
-    deinit { close(fd) }
+    deinit { try? Syscall.close(fd) }
 
     /// Whether lines are written now.
     var isOn: Bool { on.load(ordering: .relaxed) }
@@ -41,7 +41,7 @@ public final class AccessLog: Sendable {
             self.target = target
             self.fd = fd
         }
-        deinit { close(fd) }
+        deinit { try? Syscall.close(fd) }
     }
 
     /// Opens `target` without touching the running log; throws when it cannot be opened.
@@ -52,8 +52,7 @@ public final class AccessLog: Sendable {
     /// Writes go to the prepared target from now on.
     public func apply(_ prepared: Prepared) {
         current.withLock { current in
-            _ = dup2(prepared.fd, fd)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // dup2 clears it; the proxy never execs anyway
+            try? Syscall.duplicate(prepared.fd, over: fd)
             current = prepared.target
             on.store(prepared.target != nil, ordering: .relaxed)
         }
@@ -67,18 +66,17 @@ public final class AccessLog: Sendable {
     /// A descriptor of its own for the target: stderr duplicated, a file opened to append,
     /// /dev/null when off.
     private static func open(_ target: AccessLogTarget?) throws(ProxyError) -> Int32 {
-        let opened: Int32
-        switch target {
-        case .stderr: opened = fcntl(2, F_DUPFD_CLOEXEC, 3)
-        case .file(let path): opened = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        case nil: opened = Glibc.open("/dev/null", O_WRONLY | O_CLOEXEC)
-        }
-        guard opened >= 0 else {
+        do throws(SyscallError) {
+            switch target {
+            case .stderr: return try Syscall.duplicate(2)
+            case .file(let path): return try Syscall.open(path, flags: O_WRONLY | O_APPEND | O_CREAT)
+            case nil: return try Syscall.open("/dev/null", flags: O_WRONLY)
+            }
+        } catch {
             var what = ""
             if case .file(let path) = target { what = " '\(path)'" }
-            throw ProxyError(description: "cannot open access log\(what): \(String(cString: strerror(errno)))")
+            throw ProxyError(description: "cannot open access log\(what): \(error.errno)")
         }
-        return opened
     }
 
     func tcpSession(role: String, client: SocketAddress, server: String?, bytesUp: UInt64, bytesDown: UInt64,
@@ -91,7 +89,8 @@ public final class AccessLog: Sendable {
 
     func write(line: String) {
         var text = line + "\n"
-        text.withUTF8 { bytes in _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
+        // One write, never split: O_APPEND keeps each line whole among the loops' lines.
+        text.withUTF8 { bytes in _ = try? Syscall.writeOnce(fd, UnsafeRawBufferPointer(bytes)) }
     }
 }
 

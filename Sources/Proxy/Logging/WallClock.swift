@@ -1,22 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EventLoop
 import FailoverModel
 
 /// The wall clock, read only in the I/O shell (the pure core takes time as an input).
 public enum WallClock {
     /// Milliseconds since the Unix epoch.
     public static func nowMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        Int64(Syscall.clockNanoseconds(CLOCK_REALTIME) / 1_000_000)
     }
 
-    /// Monotonic nanoseconds, for durations.
+    /// Monotonic nanoseconds, for durations: the I/O layer's `SystemClock`.
     public static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        SystemClock().now.nanoseconds
     }
 
     /// Now, as the pure model's input.
