@@ -61,8 +61,10 @@ extension HTTPSession {
         let toClient = Array(up.buffer.readable)
         inBuf.release(state.buffers)
         up.buffer.release(state.buffers)
+        // A pipe shortage in the tunnel is counted like any other in the data plane.
         let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice,
-                                           initialToUpstream: toUpstream, initialToClient: toClient)
+                                           initialToUpstream: toUpstream, initialToClient: toClient,
+                                           onPipeShortage: { [plane] error in plane.localShortage(error, place: "splice") })
         guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
         // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
         let clientFD = dup(client.stream.readinessDescriptor)
