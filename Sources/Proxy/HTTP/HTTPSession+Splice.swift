@@ -16,52 +16,41 @@ extension HTTPSession {
         return true
     }
 
-    /// client → pipe → upstream, a bounded number of rounds per wake-up. Reads only while
-    /// the pipe is empty or the upstream takes what it holds (backpressure).
+    /// client → pipe → upstream by the shared pump, a bounded number of rounds per wake-up.
     func pumpUp() {
-        guard splicingUp, let up = upstream else { return }
-        for _ in 0..<16 {
-            if client.splicePending > 0 {
-                switch client.spliceOut(to: up.stream) {
-                case .written(let n):
-                    machine.requestSent(body: true)
-                    machine.record?.bytesIn += UInt64(n)
-                    HTTPSpliceStatistics.addRequest(n)
-                    machine.progress(now: now)
-                    if client.splicePending > 0 { client.pauseReading(); return }  // upstream full: its onWritable is armed
-                case .wouldBlock:
-                    client.pauseReading()
-                    return
-                case .error(let e):
-                    return upstreamEnded(.failed("write: \(e.errno)"))
-                }
-            }
-            guard let unread = requestBodyUnread, unread > 0 else {
-                splicingUp = false
-                machine.requestBodyFramed(complete: true)
-                client.pauseReading()  // pipelined requests wait in the kernel
-                return
-            }
-            switch client.spliceIn(limit: unread) {
-            case .bytes(let n):
-                requestBodyUnread = unread - n
-            case .wouldBlock:
-                // Nothing to read, or the pipe's slots are full: only the latter while bytes are pending.
-                if client.splicePending == 0 { client.resumeReading(); return }
-            case .error(let e) where Self.isPipeShortage(e):
-                plane.localShortage(e, place: "splice")
-                // The rest goes the copying way, framed from where the splice stopped.
-                spliceUnavailable = true
-                splicingUp = false
-                requestFramer = BodyFramer(.contentLength(unread))
-                client.resumeReading()
-                return
-            case .eof, .error:
-                return run(machine.clientClosed(midHead: false))
-            }
+        guard splicingUp, let up = upstream, var unread = requestBodyUnread else { return }
+        let result = client.splice(to: up.stream, remaining: &unread, rounds: 16)
+        requestBodyUnread = unread
+        if result.moved > 0 {
+            machine.requestSent(body: true)
+            machine.record?.bytesIn += UInt64(result.moved)
+            HTTPSpliceStatistics.addRequest(result.moved)
+            machine.progress(now: now)
         }
-        // Round limit: go on from the next event.
-        if client.splicePending > 0 { up.stream.armWritable() } else { client.resumeReading() }
+        switch result.stop {
+        case .sinkBlocked:
+            client.pauseReading()  // the upstream's onWritable is armed
+        case .sourceIdle:
+            client.resumeReading()
+        case .roundLimit(let pending, _):
+            // Go on from the next event.
+            if pending { up.stream.armWritable() } else { client.resumeReading() }
+        case .limitReached:
+            splicingUp = false
+            machine.requestBodyFramed(complete: true)
+            client.pauseReading()  // pipelined requests wait in the kernel
+        case .noPipe(let error):
+            plane.localShortage(error, place: "splice")
+            // The rest goes the copying way, framed from where the splice stopped.
+            spliceUnavailable = true
+            splicingUp = false
+            requestFramer = BodyFramer(.contentLength(unread))
+            client.resumeReading()
+        case .sinkFailed(let error):
+            upstreamEnded(.failed("write: \(error.errno)"))
+        case .sourceEnded, .sourceFailed:
+            run(machine.clientClosed(midHead: false))
+        }
     }
 
     /// The rest of a Content-Length response body is large, not gzipped, and the upstream
@@ -77,50 +66,39 @@ extension HTTPSession {
 
     /// upstream → pipe → client, like `pumpUp`.
     func pumpDown() {
-        guard splicingDown, let up = upstream else { return }
-        for _ in 0..<16 {
-            if up.stream.splicePending > 0 {
-                switch up.stream.spliceOut(to: client) {
-                case .written(let n):
-                    machine.record?.bytesOut += UInt64(n)
-                    HTTPSpliceStatistics.addResponse(n)
-                    machine.progress(now: now)
-                    if up.stream.splicePending > 0 { up.stream.pauseReading(); return }  // client full: its onWritable is armed
-                case .wouldBlock:
-                    up.stream.pauseReading()
-                    return
-                case .error:
-                    return run(machine.fail("client gone"))
-                }
-            }
-            guard let unread = responseBodyUnread, unread > 0 else {
-                splicingDown = false
-                machine.responseBodyFramed(complete: true)
-                return flushDown()  // finishes the exchange
-            }
-            switch up.stream.spliceIn(limit: unread) {
-            case .bytes(let n):
-                responseBodyUnread = unread - n
-            case .wouldBlock:
-                if up.stream.splicePending == 0 { up.stream.resumeReading(); return }
-            case .error(let e) where Self.isPipeShortage(e):
-                plane.localShortage(e, place: "splice")
-                spliceUnavailable = true
-                splicingDown = false
-                responseFramer = BodyFramer(.contentLength(unread))
-                up.stream.resumeReading()
-                return
-            case .eof:
-                return upstreamEnded(.eof)
-            case .error(let e):
-                return upstreamEnded(.failed("read: \(e.errno)"))
-            }
+        guard splicingDown, let up = upstream, var unread = responseBodyUnread else { return }
+        let result = up.stream.splice(to: client, remaining: &unread, rounds: 16)
+        responseBodyUnread = unread
+        if result.moved > 0 {
+            machine.record?.bytesOut += UInt64(result.moved)
+            HTTPSpliceStatistics.addResponse(result.moved)
+            machine.progress(now: now)
         }
-        if up.stream.splicePending > 0 { client.armWritable() } else { up.stream.resumeReading() }
+        switch result.stop {
+        case .sinkBlocked:
+            up.stream.pauseReading()  // the client's onWritable is armed
+        case .sourceIdle:
+            up.stream.resumeReading()
+        case .roundLimit(let pending, _):
+            if pending { client.armWritable() } else { up.stream.resumeReading() }
+        case .limitReached:
+            splicingDown = false
+            machine.responseBodyFramed(complete: true)
+            flushDown()  // finishes the exchange
+        case .noPipe(let error):
+            plane.localShortage(error, place: "splice")
+            spliceUnavailable = true
+            splicingDown = false
+            responseFramer = BodyFramer(.contentLength(unread))
+            up.stream.resumeReading()
+        case .sinkFailed:
+            run(machine.fail("client gone"))
+        case .sourceEnded:
+            upstreamEnded(.eof)
+        case .sourceFailed(let error):
+            upstreamEnded(.failed("read: \(error.errno)"))
+        }
     }
-
-    /// A pipe could not be borrowed (only then is `pipe2` the failing call, with nothing spliced in).
-    private static func isPipeShortage(_ error: SyscallError) -> Bool { error.call == "pipe2" }
 
     /// The exchange ends or fails mid-splice: bytes still in a pipe are dropped with it.
     func stopSplicing(_ up: UpstreamConnection) {
