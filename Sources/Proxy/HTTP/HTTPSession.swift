@@ -119,7 +119,8 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     // MARK: the action queue
 
     /// Runs an event handler, then every action it queued, in order. A handler called while
-    /// another runs (a callback made synchronously) only adds to the queue.
+    /// another runs (a callback made synchronously) runs at once, but its actions join the
+    /// queue: no action is carried out inside another.
     func drive(_ handler: (HTTPSession) -> Void) {
         if driving { return handler(self) }
         driving = true
