@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "ProxyConfig"),
         // Pure: incremental HTTP/1.1 head parser and body framing.
         .target(name: "HTTP1"),
+        // Pure: one HTTP/1 client connection's exchanges as a state machine (retries,
+        // keep-alive, deadlines), driven by the Proxy's HTTPSession. No I/O, no clock.
+        .target(name: "HTTPExchange", dependencies: ["HTTP1"]),
         // Pure: cluster mode's decisions (election, role records in etcd, planned moves,
         // freshness) over the `CoordinationStore` protocol. No I/O, no clock.
         .target(name: "Cluster", dependencies: ["FailoverModel"]),
@@ -41,7 +44,7 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: [
-                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1", "TLS", "Gzip", "Cluster",
+                "EventLoop", "FailoverModel", "ProxyConfig", "HTTP1", "HTTPExchange", "TLS", "Gzip", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -81,6 +84,7 @@ let package = Package(
         ),
         .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "HTTPExchangeTests", dependencies: ["HTTPExchange", "HTTP1"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "FailoverModel"]),
         // Helpers shared by the test targets: blocking peers, promises, a throwaway PKI.
         .target(name: "TestSupport", dependencies: ["EventLoop", "Cluster"], path: "Tests/TestSupport"),

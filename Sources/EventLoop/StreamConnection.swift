@@ -250,20 +250,30 @@ extension StreamConnection {
     /// Bytes spliced in (`spliceIn`) and not yet out (`spliceOut`).
     public var splicePending: Int { splicePipe?.buffered ?? 0 }
 
+    /// What `spliceIn` gave.
+    public enum SpliceInResult: Equatable, Sendable {
+        case bytes(Int)
+        case eof
+        /// Nothing to read, or the pipe is full.
+        case wouldBlock
+        /// No pipe could be borrowed (the descriptor limit): nothing was read.
+        case noPipe(SyscallError)
+        case error(SyscallError)
+    }
+
     /// Moves at most `limit` bytes from this socket into its pipe (one borrowed from the
-    /// loop's pool). `.wouldBlock`: nothing to read, or the pipe is full; `.eof` stops reads
-    /// like `read`.
-    public func spliceIn(limit: Int) -> ReadResult {
+    /// loop's pool). `.eof` stops reads like `read`.
+    public func spliceIn(limit: Int) -> SpliceInResult {
         let pipe: Pipe
         if let current = splicePipe {
             pipe = current
         } else {
-            do { pipe = try loop.pipePool.take() } catch { return .error(error) }
+            do { pipe = try loop.pipePool.take() } catch { return .noPipe(error) }
             splicePipe = pipe
         }
         let count = min(limit, pipe.room)
         guard count > 0 else { return .wouldBlock }
-        let result: ReadResult
+        let result: SpliceInResult
         do {
             switch try Syscall.splice(from: stream.readinessDescriptor, to: pipe.writeFD, count: count, flags: Self.spliceFlags) {
             case .wouldBlock: result = .wouldBlock

@@ -110,71 +110,39 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
 
     private func pump(_ d: Direction) {
         guard closeReason == nil, !d.finished else { return }
-        var rounds = 0
-        var moved = 0
-        var needWrite = false
-        var fillBlocked = false
-        var failingSide = d.sinkSide
-        do {
-            // The sink's own output first (a TLS KeyUpdate reply): its writability brought
-            // us here. Once out, the other direction, whose reads waited for it, goes on.
-            if d.sink.hasPendingOutput, case .processed = try d.sink.flushPendingOutput() {
-                let isUp = d === up
-                loop.execute { [self] in pump(isUp ? down : up) }
+        // The sink's own output first (a TLS KeyUpdate reply): its writability brought us
+        // here. Once out, the other direction, whose reads waited for it, goes on.
+        if d.sink.hasPendingOutput {
+            do {
+                if case .processed = try d.sink.flushPendingOutput() {
+                    let isUp = d === up
+                    loop.execute { [self] in pump(isUp ? down : up) }
+                }
+            } catch {
+                return teardown(.error(d.sinkSide, error))
             }
-            pumping: while true {
-                rounds += 1
-                if d.pending > 0 {
-                    failingSide = d.sinkSide
-                    switch try d.drainOnce() {
-                    case .wouldBlock:
-                        needWrite = true
-                        break pumping
-                    case .processed(let n):
-                        moved += n
-                        d.bytes &+= UInt64(n)  // now: finishing below may report the stats
-                    }
-                }
-                if d.readEOF {
-                    if d.pending == 0 {
-                        finish(d)
-                        break pumping
-                    }
-                    if rounds >= Self.roundsPerWakeup {
-                        needWrite = true
-                        break pumping
-                    }
-                    continue
-                }
-                if rounds >= Self.roundsPerWakeup {
-                    needWrite = d.pending > 0  // write interest fires at once and we go on
-                    break pumping
-                }
-                if !d.relay.hasRoom {
-                    fillBlocked = true
-                    continue
-                }
-                failingSide = d.sourceSide
-                switch try d.relay.fill(from: d.source) {
-                case .processed(0):
-                    d.readEOF = true
-                case .processed:
-                    fillBlocked = false
-                case .wouldBlock:
-                    // Nothing to read, or (splice) the pipe's slots are full: only the latter
-                    // can be true while bytes are pending, so then we drain and see.
-                    if d.pending == 0 {
-                        fillBlocked = false
-                        break pumping
-                    }
-                    fillBlocked = true
-                }
-            }
-        } catch {
-            teardown(.error(failingSide, error))
-            return
         }
-        if moved > 0 && idleTimeoutNanos != nil { lastActivity = TimerQueue.now() }
+        var leg = d
+        let result = SplicePump.run(&leg, rounds: Self.roundsPerWakeup)
+        if result.moved > 0 && idleTimeoutNanos != nil { lastActivity = TimerQueue.now() }
+        var needWrite = false
+        var sourceFull = false
+        switch result.stop {
+        case .sinkFailed(let error):
+            return teardown(.error(d.sinkSide, error))
+        case .sourceFailed(let error):
+            return teardown(.error(d.sourceSide, error))
+        case .sourceEnded:
+            finish(d)
+        case .sinkBlocked(let full):
+            needWrite = true
+            sourceFull = full
+        case .roundLimit(let pending, let full):
+            needWrite = pending  // write interest fires at once and we go on
+            sourceFull = full
+        case .sourceIdle, .limitReached, .noPipe:
+            break  // a relay copies when it has no pipe; no limit here
+        }
         guard closeReason == nil else { return }
         d.sinkWatcher.setWriting((needWrite && !d.finished) || d.sink.hasPendingOutput)
         // The source's own output waits for room in its socket: its writability pumps the
@@ -182,7 +150,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         // readable fd whose reads cannot progress).
         let sourceOwes = d.source.hasPendingOutput
         if sourceOwes { d.sourceWatcher.setWriting(true) }
-        d.sourceWatcher.setReading(!d.readEOF && !(needWrite && fillBlocked) && !sourceOwes)
+        d.sourceWatcher.setReading(!d.readEOF && !(needWrite && sourceFull) && !sourceOwes)
         // Stopped by the round limit with input held above the fd (TLS): no readiness
         // event will come for it, so go on at the back of the queue.
         if !needWrite && !d.readEOF && !d.finished && d.source.hasBufferedInput {
@@ -249,7 +217,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
 }
 
 /// One direction of a forwarded session (confined to the forwarder's loop).
-final class Direction {
+final class Direction: PumpLeg {
     let source: any ByteStream
     let sink: any ByteStream
     let sourceSide: Side
@@ -277,6 +245,26 @@ final class Direction {
 
     /// Bytes waiting for the sink: initial bytes first, then the relay's.
     var pending: Int { initial.count - initialOffset + relay.buffered }
+    var hasRoom: Bool { relay.hasRoom }
+    var remaining: Int { .max }
+    var sourceEnded: Bool {
+        get { readEOF }
+        set { readEOF = newValue }
+    }
+
+    func drain() throws(SyscallError) -> IOResult<Int> {
+        let result = try drainOnce()
+        if case .processed(let n) = result { bytes &+= UInt64(n) }  // now: finishing may report the stats
+        return result
+    }
+
+    func fill() throws(SyscallError) -> PumpFill {
+        switch try relay.fill(from: source) {
+        case .processed(0): return .endOfStream
+        case .processed(let n): return .bytes(n)
+        case .wouldBlock: return .wouldBlock
+        }
+    }
 
     func drainOnce() throws(SyscallError) -> IOResult<Int> {
         guard initialOffset < initial.count else { return try relay.drain(to: sink) }

@@ -78,6 +78,23 @@ import Testing
         #expect(HTTPSpliceStatistics.responseBytes.load(ordering: .relaxed) == spliced)
     }
 
+    /// The tunnel after a 101 copies too, and counts the shortage like the rest of the data plane.
+    @Test func upgradeWithoutPipesCopiesAndIsCounted() throws {
+        let fixture = try HTTPProxyFixture(loops: 1)
+        defer { fixture.stop() }
+        Self.runOutOfPipes(fixture.proxy.group)
+        let shortages = LocalShortage.shared.reported.load(ordering: .relaxed)
+        let client = try fixture.client()
+        client.send("GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        #expect(try #require(client.readResponse()).status == 101)
+        let message = String(repeating: "y", count: 200_000)
+        client.send(message)
+        var echoed: [UInt8] = []
+        while echoed.count < message.utf8.count, let more = client.readSome() { echoed += more }
+        #expect(String(decoding: echoed, as: UTF8.self) == message)
+        #expect(LocalShortage.shared.reported.load(ordering: .relaxed) > shortages)
+    }
+
     @Test func tcpWithSpliceOffCopies() throws {
         let primary = DemoServer(name: "primary", kind: .tcp)
         try primary.start()

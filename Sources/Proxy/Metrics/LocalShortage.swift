@@ -17,10 +17,13 @@ final class LocalShortage: Sendable {
         var unlogged = 0
     }
     private let state = Mutex(State())
+    /// Shortages reported so far (tests: the counter itself lives in the metrics backend).
+    let reported = Atomic<Int>(0)
 
     /// `place`: what was being done: `connect`, `health-check`, `accept`, `splice`.
     /// `logger` carries the role in its metadata (the controller's does).
     func report(_ error: SyscallError, place: String, role: String, logger: Logger) {
+        reported.add(1, ordering: .relaxed)
         Counter(label: "failover_proxy_local_resource_errors_total",
                 dimensions: [("role", role), ("where", place), ("error", Self.errorName(error))]).increment()
         let now = WallClock.monotonicNanoseconds()
