@@ -131,21 +131,6 @@ final class Countdown: @unchecked Sendable {  // guarded by `lock`
     }
 }
 
-/// A tiny mutex (pthread) so this module does not need Foundation for one lock.
-final class NSLockish: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
-}
-
 /// Accepts on one listening socket for one loop (confined to that loop's queue).
 final class AcceptWorker: @unchecked Sendable {  // confined to loop.queue
     /// Accepts per wake-up before yielding to the loop's connections.

@@ -1,6 +1,11 @@
 import Cluster
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import EventLoop
 import FailoverModel
 import Logging
@@ -11,8 +16,8 @@ import Synchronization
 /// listeners that hand accepted clients to the role's plane on the accepting loop.
 public final class ProxyServer: @unchecked Sendable {  // roles and listeners guarded by `lock`; reloads serialized by `reloadLock`
     public let group: EventLoopGroup
-    let lock = NSLock()
-    let reloadLock = NSLock()
+    let lock = NSLockish()
+    let reloadLock = NSLockish()
     var roles: [RoleController]
     var listeners: [String: [BoundListener]] = [:]
     /// Cluster mode, stale with `on-store-loss stop`: the addresses of the closed role

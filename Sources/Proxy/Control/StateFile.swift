@@ -1,6 +1,10 @@
 import FailoverModel
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import Logging
 import ProxyConfig
@@ -143,7 +147,7 @@ public final class StateFile: Sendable {
             throw StateFileError.system("rename \(temp)", e)
         }
         // The rename is durable only once the directory is on disk too.
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePaths.directory(of: path)
         let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {
             _ = fsync(dirFD)

@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 struct CtlStatus: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each role and its servers.")
