@@ -76,6 +76,12 @@ let package = Package(
                 "FailoverModel", "ProxyConfig", "Proxy", "Admin", "AdminAPI", "TLS", "EventLoop", "DemoBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // Release: lld packs the binary's relative relocations (DT_RELR, glibc ≥ 2.36):
+            // 1.1 MB fewer pages touched at start. See README "Performance".
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                             .when(platforms: [.linux], configuration: .release)),
             ]
         ),
         .testTarget(

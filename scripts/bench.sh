@@ -7,20 +7,24 @@
 #   TCP_ONLY=1 scripts/bench.sh     # skip the HTTP table
 #   TLS_ONLY=1 scripts/bench.sh     # only the TLS termination table
 #   PROXY_BIN=/tmp/fp-before scripts/bench.sh   # benchmark a saved binary (before/after)
+#   SYSCALL_REQUESTS=20000 scripts/bench.sh     # requests counted under strace, default 20000
 #
 # Installs haproxy, nginx, wrk and iperf3 from Debian when missing. Not part of CI:
 # numbers on a shared 2-core machine are noisy; each measurement is repeated REPEAT
 # times, interleaved across the contenders (so a burst of load hits all of them alike),
-# and the median is printed. Compare ratios within one run.
+# and the median is printed. Compare ratios within one run. Two rows hardly depend on the
+# load of the machine: system calls per request (strace -c -f over a fixed number of
+# requests) and CPU time per request (utime+stime from /proc/PID/stat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}
 REPEAT=${REPEAT:-3}
 TCP_ONLY=${TCP_ONLY:-0}
 TLS_ONLY=${TLS_ONLY:-0}
+SYSCALL_REQUESTS=${SYSCALL_REQUESTS:-20000}
 
 need=()
-for pkg in haproxy nginx wrk iperf3 python3; do
+for pkg in haproxy nginx wrk iperf3 python3 strace; do
   command -v "$pkg" >/dev/null 2>&1 || [ -x "/usr/sbin/$pkg" ] || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -193,20 +197,81 @@ import sys, re
 text = sys.stdin.read()
 rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
 p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", text)
+count = re.search(r"(\d+) requests in", text)
 scale = {"us": 0.001, "ms": 1, "s": 1000}
-print("%d %.2f" % (float(rps.group(1)) if rps else 0, float(p99.group(1)) * scale[p99.group(2)] if p99 else 0))'
+print("%d %.2f %d" % (float(rps.group(1)) if rps else 0, float(p99.group(1)) * scale[p99.group(2)] if p99 else 0,
+                      int(count.group(1)) if count else 0))'
 }
-rss_now() {  # current RSS (KiB) of PID
-  awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+cpu_ticks() {  # utime+stime of PID so far, in clock ticks (fields 14 and 15 of /proc/PID/stat)
+  awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"
 }
-median() { python3 -c "import sys,statistics; m=statistics.median(float(x) for x in sys.argv[1:]); print(('%.2f' if m < 10 else '%.1f' if m < 100 else '%d') % m)" "$@"; }
-rss_idle() {  # peak RSS (KiB) of PID while 1000 idle connections are open through PORT
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+wrk_cpu() {  # PID PORT [wrk args]: requests/s, p99 (ms) and PID's CPU µs per request
+  local pid=$1 port=$2; shift 2
+  local t0 t1 r p n
+  t0=$(cpu_ticks "$pid")
+  read -r r p n <<<"$(wrk_rate "$port" "$@")"
+  t1=$(cpu_ticks "$pid")
+  echo "$r $p $(python3 -c 'import sys; t,n=int(sys.argv[1]),int(sys.argv[2]); print("%.1f" % (t/n) if n else 0)' $(((t1 - t0) * TICK_US)) "$n")"
+}
+cat >"$TMP/stop.lua" <<'EOF'
+-- Stops the (single) wrk thread after WRK_LIMIT responses: a fixed count of requests.
+local limit = tonumber(os.getenv("WRK_LIMIT"))
+local seen = 0
+function response()
+  seen = seen + 1
+  if seen >= limit then wrk.thread:stop() end
+end
+EOF
+syscalls_per_request() {  # PID PORT: strace -c -f on every thread of PID over SYSCALL_REQUESTS requests
+  local pid=$1 port=$2 out spid
+  strace -c -f -p "$pid" -o "$TMP/strace.$pid" 2>/dev/null & spid=$!
+  sleep 1  # attached to every thread
+  out=$(WRK_LIMIT=$SYSCALL_REQUESTS wrk -t1 -c10 -d120s -s "$TMP/stop.lua" "http://127.0.0.1:$port/" 2>/dev/null)
+  kill -INT "$spid"; wait "$spid" 2>/dev/null || true
+  python3 -c '
+import sys
+calls, requests = 0, int(sys.argv[2] or 0)
+for line in open(sys.argv[1]):
+    p = line.split()
+    if len(p) >= 5 and p[0][0].isdigit() and p[-1] != "total":
+        calls += int(p[3])
+print("%.2f" % (calls / requests) if requests else 0)' "$TMP/strace.$pid" "$(echo "$out" | awk '/requests in/ {print $1}')"
+}
+rss_keepalive() {  # PID PORT: RSS (KiB) of PID with 1000 idle keep-alive connections that each made one request
   python3 - "$1" "$2" <<'EOF'
 import socket, sys, time
 pid, port = int(sys.argv[1]), int(sys.argv[2])
 def rss():
     for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"): return int(line.split()[1])
+        if line.startswith("VmRSS:"): return int(line.split()[1])
+socks = []
+for _ in range(1000):
+    s = socket.create_connection(("127.0.0.1", port), 5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or not data.endswith(b"ok\n"):
+        chunk = s.recv(4096)
+        if not chunk: raise SystemExit("connection closed")
+        data += chunk
+    socks.append(s)
+time.sleep(1.0)
+print(rss())
+for s in socks: s.close()
+EOF
+}
+per_conn() { python3 -c "import sys; print('%.1f' % ((float(sys.argv[1]) - float(sys.argv[2])) / 1000))" "$1" "$2"; }
+rss_now() {  # current RSS (KiB) of PID
+  awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+median() { python3 -c "import sys,statistics; m=statistics.median(float(x) for x in sys.argv[1:]); print(('%.2f' if m < 10 else '%.1f' if m < 100 else '%d') % m)" "$@"; }
+rss_idle() {  # RSS (KiB) of PID while 1000 idle connections are open through PORT
+  python3 - "$1" "$2" <<'EOF'
+import socket, sys, time
+pid, port = int(sys.argv[1]), int(sys.argv[2])
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"): return int(line.split()[1])
 socks = []
 for _ in range(1000):
     socks.append(socket.create_connection(("127.0.0.1", port), 5))
@@ -233,31 +298,51 @@ echo "runs: direct ${d_tp[*]} | proxy ${f_tp[*]} | haproxy ${h_tp[*]} Gbit/s; di
 D_TP=$(median "${d_tp[@]}"); F_TP=$(median "${f_tp[@]}"); H_TP=$(median "${h_tp[@]}")
 D_CR=$(median "${d_cr[@]}"); F_CR=$(median "${f_cr[@]}"); H_CR=$(median "${h_cr[@]}")
 F_RSS=$(rss_idle $PROXY_PID $FP_WEB_TCP); H_RSS=$(rss_idle $HAPROXY_PID $HA_WEB_TCP)
+F_PER=$(per_conn $F_RSS $F_BASE); H_PER=$(per_conn $H_RSS $H_BASE)
 
 printf '\n## TCP (mode tcp)\n\n'
 printf '| measure | direct | failover-proxy | HAProxy 2.6 (splice) | proxy/direct | proxy/HAProxy |\n|---|---|---|---|---|---|\n'
 printf '| bulk throughput, Gbit/s (iperf3, 1 stream) | %s | %s | %s | %s | %s |\n' "$D_TP" "$F_TP" "$H_TP" "$(ratio $F_TP $D_TP)" "$(ratio $F_TP $H_TP)"
 printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s |\n' "$D_CR" "$F_CR" "$H_CR" "$(ratio $F_CR $D_CR)" "$(ratio $F_CR $H_CR)"
 printf '| RSS at start, no connections yet, KiB | - | %s | %s | - | %s |\n' "$F_BASE" "$H_BASE" "$(ratio $F_BASE $H_BASE)"
-printf '| peak RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$F_RSS" "$H_RSS" "$(ratio $F_RSS $H_RSS)"
+printf '| RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$F_RSS" "$H_RSS" "$(ratio $F_RSS $H_RSS)"
+printf '| KiB per idle connection (RSS with them − RSS at start, ÷ 1000) | - | %s | %s | - | %s |\n' "$F_PER" "$H_PER" "$(ratio $F_PER $H_PER)"
 fi
 
 if grep -q "role webhttp" "$TMP/proxy.conf"; then
   wait_port $FP_WEB_HTTP; wait_port $HA_WEB_HTTP
-  d_r=(); d_p=(); f_r=(); f_p=(); h_r=(); h_p=(); n_r=(); n_p=()
+  d_r=(); d_p=(); f_r=(); f_p=(); h_r=(); h_p=(); n_r=(); n_p=(); f_c=(); h_c=()
   for _ in $(seq 1 "$REPEAT"); do
-    read -r r p <<<"$(wrk_rate $WEB)"; d_r+=("$r"); d_p+=("$p")
-    read -r r p <<<"$(wrk_rate $FP_WEB_HTTP)"; f_r+=("$r"); f_p+=("$p")
-    read -r r p <<<"$(wrk_rate $HA_WEB_HTTP)"; h_r+=("$r"); h_p+=("$p")
-    read -r r p <<<"$(wrk_rate $NG_WEB_HTTP)"; n_r+=("$r"); n_p+=("$p")
+    read -r r p _ <<<"$(wrk_rate $WEB)"; d_r+=("$r"); d_p+=("$p")
+    read -r r p c <<<"$(wrk_cpu $PROXY_PID $FP_WEB_HTTP)"; f_r+=("$r"); f_p+=("$p"); f_c+=("$c")
+    read -r r p c <<<"$(wrk_cpu $HAPROXY_PID $HA_WEB_HTTP)"; h_r+=("$r"); h_p+=("$p"); h_c+=("$c")
+    read -r r p _ <<<"$(wrk_rate $NG_WEB_HTTP)"; n_r+=("$r"); n_p+=("$p")
   done
-  echo "runs: direct ${d_r[*]} | proxy ${f_r[*]} | haproxy ${h_r[*]} | nginx ${n_r[*]} req/s"
+  d_k=(); f_k=(); h_k=(); n_k=()
+  for _ in $(seq 1 "$REPEAT"); do
+    d_k+=("$(wrk_rate $WEB -H "Connection: close" | cut -d' ' -f1)")
+    f_k+=("$(wrk_rate $FP_WEB_HTTP -H "Connection: close" | cut -d' ' -f1)")
+    h_k+=("$(wrk_rate $HA_WEB_HTTP -H "Connection: close" | cut -d' ' -f1)")
+    n_k+=("$(wrk_rate $NG_WEB_HTTP -H "Connection: close" | cut -d' ' -f1)")
+  done
+  echo "runs: direct ${d_r[*]} | proxy ${f_r[*]} | haproxy ${h_r[*]} | nginx ${n_r[*]} req/s; proxy ${f_c[*]} | haproxy ${h_c[*]} CPU µs/request"
+  echo "runs: direct ${d_k[*]} | proxy ${f_k[*]} | haproxy ${h_k[*]} | nginx ${n_k[*]} conn/s (Connection: close)"
   D_RPS=$(median "${d_r[@]}"); F_RPS=$(median "${f_r[@]}"); H_RPS=$(median "${h_r[@]}"); N_RPS=$(median "${n_r[@]}")
   D_P99=$(median "${d_p[@]}"); F_P99=$(median "${f_p[@]}"); H_P99=$(median "${h_p[@]}"); N_P99=$(median "${n_p[@]}")
+  F_CPU=$(median "${f_c[@]}"); H_CPU=$(median "${h_c[@]}")
+  D_KC=$(median "${d_k[@]}"); F_KC=$(median "${f_k[@]}"); H_KC=$(median "${h_k[@]}"); N_KC=$(median "${n_k[@]}")
+  F_SYS=$(syscalls_per_request $PROXY_PID $FP_WEB_HTTP); H_SYS=$(syscalls_per_request $HAPROXY_PID $HA_WEB_HTTP)
+  F_KRSS=$(rss_keepalive $PROXY_PID $FP_WEB_HTTP); H_KRSS=$(rss_keepalive $HAPROXY_PID $HA_WEB_HTTP)
+  F_KPER=$(per_conn $F_KRSS $F_BASE); H_KPER=$(per_conn $H_KRSS $H_BASE)
   printf '\n## HTTP (keep-alive, small responses, wrk -c50)\n\n'
   printf '| measure | direct nginx | failover-proxy | HAProxy 2.6 | nginx proxy_pass | proxy/direct | proxy/HAProxy | proxy/nginx |\n|---|---|---|---|---|---|---|---|\n'
   printf '| requests/s | %s | %s | %s | %s | %s | %s | %s |\n' "$D_RPS" "$F_RPS" "$H_RPS" "$N_RPS" "$(ratio $F_RPS $D_RPS)" "$(ratio $F_RPS $H_RPS)" "$(ratio $F_RPS $N_RPS)"
   printf '| p99 latency, ms | %s | %s | %s | %s | %s | %s | %s |\n' "$D_P99" "$F_P99" "$H_P99" "$N_P99" "$(ratio $F_P99 $D_P99)" "$(ratio $F_P99 $H_P99)" "$(ratio $F_P99 $N_P99)"
+  printf '| CPU µs per request (utime+stime ÷ requests) | - | %s | %s | - | - | %s | - |\n' "$F_CPU" "$H_CPU" "$(ratio $F_CPU $H_CPU)"
+  printf '| system calls per request (strace -c -f, %s requests, wrk -c10) | - | %s | %s | - | - | %s | - |\n' "$SYSCALL_REQUESTS" "$F_SYS" "$H_SYS" "$(ratio $F_SYS $H_SYS)"
+  printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s | %s | %s |\n' "$D_KC" "$F_KC" "$H_KC" "$N_KC" "$(ratio $F_KC $D_KC)" "$(ratio $F_KC $H_KC)" "$(ratio $F_KC $N_KC)"
+  printf '| RSS at 1,000 idle keep-alive connections (one request each), KiB | - | %s | %s | - | - | %s | - |\n' "$F_KRSS" "$H_KRSS" "$(ratio $F_KRSS $H_KRSS)"
+  printf '| KiB per idle keep-alive connection (RSS with them − RSS at start, ÷ 1000) | - | %s | %s | - | - | %s | - |\n' "$F_KPER" "$H_KPER" "$(ratio $F_KPER $H_KPER)"
 fi
 
 if [ "$TCP_ONLY" != 1 ]; then

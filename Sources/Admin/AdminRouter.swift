@@ -1,5 +1,10 @@
 import FailoverModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import HTTP1
 import Logging
 import Proxy
@@ -73,7 +78,7 @@ final class AdminRouter: Sendable {
             guard allow(request, [.get], respond) else { return }
             // The header (sent by EventSource on reconnect) wins; `?lastEventId=N` lets a page replay on first load.
             let lastEventID = request.lastEventID ?? request.queryValue("lastEventId")
-            respond(.eventStream(lastEventID: lastEventID.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }))
+            respond(.eventStream(lastEventID: lastEventID.flatMap { UInt64($0.trimmedWhitespace) }))
         case .roles:
             guard allow(request, [.get], respond) else { return }
             proxy.roleStatuses { respond(.json(200, JSONBodies.roles($0))) }
@@ -130,7 +135,7 @@ final class AdminRouter: Sendable {
     private func decode<T: Decodable>(_ type: T.Type, _ request: AdminRequest, _ respond: Respond) -> T? {
         // Only JSON: a browser may send a cross-site form POST (text/plain) without asking
         // first, but must ask before sending application/json, and this server never allows it.
-        let mediaType = request.contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let mediaType = request.contentType?.split(separator: ";").first?.trimmedWhitespace.lowercased()
         if !request.body.isEmpty, mediaType != "application/json" {
             respond(.error(415, "send the body as Content-Type: application/json"))
             return nil

@@ -78,7 +78,7 @@ public final class AdminServer: Sendable {
         } catch let error as AdminError {
             throw error
         } catch {
-            throw AdminError("cannot read token-file '\(configuration.tokenFile ?? "")': \(error.localizedDescription)")
+            throw AdminError("cannot read token-file '\(configuration.tokenFile ?? "")': \(error)")
         }
     }
 

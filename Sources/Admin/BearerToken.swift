@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
+import Proxy
 
 /// The admin token of `token-file`: read once at start-up, surrounding whitespace trimmed.
 /// Mutating calls must carry `Authorization: Bearer TOKEN`.
@@ -9,7 +15,11 @@ struct BearerToken: Sendable {
 
     /// Reads and trims the file; an empty token is refused (it would let everyone in).
     static func load(path: String) throws -> BearerToken {
-        let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let code = access(path, R_OK) == 0 ? EIO : errno
+            throw AdminError("cannot read token-file '\(path)': \(String(cString: strerror(code)))")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmedWhitespace
         guard !text.isEmpty else { throw AdminError("token-file '\(path)' is empty") }
         return BearerToken(text)
     }

@@ -1,6 +1,11 @@
 import AdminAPI
 import FailoverModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Proxy
 
 /// The JSON shapes of the admin API (SPEC §5), encoded with Foundation off the hot path.

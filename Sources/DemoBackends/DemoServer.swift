@@ -4,7 +4,11 @@ import Glibc
 import Musl
 #endif
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A backend that stands in for one server of a role: in `demo`, and in integration tests.
 ///
@@ -59,9 +63,7 @@ public final class DemoServer: Sendable {
         let requested = port
         let (fd, bound) = try BlockingSocket.listen(host: host, port: requested)
         state.withLock { $0.listenFD = fd; $0.port = bound }
-        let thread = Thread { [self] in acceptLoop(fd) }
-        thread.stackSize = 256 * 1024
-        thread.start()
+        DetachedThread.start(stackSize: 256 * 1024) { [self] in acceptLoop(fd) }
     }
 
     /// Closes the listener and resets every open connection, as a crashed process would.
@@ -88,7 +90,7 @@ public final class DemoServer: Sendable {
                 return true
             }
             guard admitted else { close(fd); return }
-            let thread = Thread { [self] in
+            DetachedThread.start(stackSize: 256 * 1024) { [self] in
                 switch kind {
                 case .http: serveHTTP(fd)
                 case .tcp: serveTCP(fd)
@@ -96,8 +98,6 @@ public final class DemoServer: Sendable {
                 state.withLock { _ = $0.connections.remove(fd) }
                 close(fd)
             }
-            thread.stackSize = 256 * 1024
-            thread.start()
         }
     }
 

@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// An HTTP/1.1 test backend that records exactly what it received and answers by path,
@@ -77,9 +81,7 @@ public final class RecordingHTTPServer: Sendable {
     public func start() throws {
         let (fd, bound) = try BlockingSocket.listen(port: port)
         state.withLock { $0.listenFD = fd; $0.port = bound }
-        let thread = Thread { [self] in acceptLoop(fd) }
-        thread.stackSize = 256 * 1024
-        thread.start()
+        DetachedThread.start(stackSize: 256 * 1024) { [self] in acceptLoop(fd) }
     }
 
     /// A crash as the proxy sees it: connects refused, open connections reset.
@@ -105,13 +107,11 @@ public final class RecordingHTTPServer: Sendable {
                 return s.accepted
             }
             guard let id else { close(fd); return }
-            let thread = Thread { [self] in
+            DetachedThread.start(stackSize: 512 * 1024) { [self] in
                 serve(fd, connection: id)
                 state.withLock { _ = $0.open.remove(fd); _ = $0.openData.remove(id) }
                 close(fd)
             }
-            thread.stackSize = 512 * 1024
-            thread.start()
         }
     }
 

@@ -88,13 +88,21 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
         return slots[index]
     }
 
-    /// One wake-up: everything ready now, up to `batchSize` descriptors. When more are
-    /// ready, the epoll fd stays readable and the source fires again after other work.
+    /// Polls per wake-up at most: bounds how long one wake-up keeps the queue.
+    static let drainRounds = 8
+
+    /// One wake-up: polls until nothing is ready (at most `drainRounds` batches). Every
+    /// wake-up costs libdispatch's manager thread a round trip (re-arm with `epoll_ctl`,
+    /// eventfd `write`/`read`, often a `futex` to wake a worker), so what became ready while
+    /// this batch was handled (an upstream's answer, the next request) is taken now. When
+    /// still more is ready, the epoll fd stays readable and the source fires again.
     private func poll() {
-        guard let n = try? Syscall.epollReady(epfd, into: events, max: Self.batchSize), n > 0 else { return }
-        for i in 0..<n {
-            let event = events[i]
-            watcher(for: event.token)?.handle(events: event.events)
+        for _ in 0..<Self.drainRounds {
+            guard let n = try? Syscall.epollReady(epfd, into: events, max: Self.batchSize), n > 0 else { return }
+            for i in 0..<n {
+                let event = events[i]
+                watcher(for: event.token)?.handle(events: event.events)
+            }
         }
     }
 }

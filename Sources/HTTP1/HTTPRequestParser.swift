@@ -3,8 +3,8 @@
 /// Call `parse` with everything received so far for the current head, starting at the head's
 /// first byte; each call resumes where the previous one stopped. After `.complete`, the next
 /// call starts a new head (pass the bytes after the previous message). After `.error`, the
-/// same error is returned until `reset()`. Drop the returned head before parsing the next one
-/// to keep the field storage reused without allocation.
+/// same error is returned until `reset()`. The returned head owns the field storage: between
+/// heads the parser holds none (an idle keep-alive connection costs no field memory).
 public struct HTTPRequestParser: Sendable {
     public let limits: HTTPParserLimits
     private var scanner: HeadScanner
@@ -58,9 +58,9 @@ public struct HTTPRequestParser: Sendable {
         return .error(e)
     }
 
-    private func makeHead(_ b: UnsafeRawBufferPointer) -> Result<HTTPRequestHead, HTTPParseError> {
+    private mutating func makeHead(_ b: UnsafeRawBufferPointer) -> Result<HTTPRequestHead, HTTPParseError> {
         guard let line = requestLine else { return .failure(.invalidRequestLine) }
-        let fields = scanner.fields
+        let fields = scanner.takeFields()
 
         // Host (RFC 9112 §3.2): exactly one on 1.1, at most one on 1.0.
         var hosts = 0

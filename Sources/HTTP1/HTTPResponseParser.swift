@@ -54,9 +54,9 @@ public struct HTTPResponseParser: Sendable {
         return .error(e)
     }
 
-    private func makeHead(_ b: UnsafeRawBufferPointer, _ requestMethod: HTTPMethod) -> Result<HTTPResponseHead, HTTPParseError> {
+    private mutating func makeHead(_ b: UnsafeRawBufferPointer, _ requestMethod: HTTPMethod) -> Result<HTTPResponseHead, HTTPParseError> {
         guard let line = statusLine else { return .failure(.invalidStatusLine) }
-        let fields = scanner.fields
+        let fields = scanner.takeFields()
         let contentLength: Int?
         switch FieldSemantics.contentLength(b, fields) {
         case .success(let n): contentLength = n

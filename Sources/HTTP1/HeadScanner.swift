@@ -21,18 +21,27 @@ struct HeadScanner {
     private var sawStartLine = false
     var fields: [HTTPField]
 
+    /// Field capacity reserved at a head's first field: most heads fit, one allocation.
+    static let initialFieldCapacity = 16
+
     init(limits: HTTPParserLimits) {
         self.limits = limits
         fields = []
-        fields.reserveCapacity(min(limits.maxHeaders, 128))
     }
 
     mutating func reset() {
         lineStart = 0
         searchFrom = 0
         sawStartLine = false
-        // Keeps the storage when the previous head was dropped; copies otherwise (still correct).
-        fields.removeAll(keepingCapacity: true)
+        fields = []
+    }
+
+    /// The fields of the finished head, moved out: between heads (an idle keep-alive
+    /// connection) the scanner holds no storage. (Reserving 128 fields up front and keeping
+    /// them cost every idle connection 2.4 KiB.)
+    mutating func takeFields() -> [HTTPField] {
+        defer { fields = [] }
+        return fields
     }
 
     /// The next complete line of `buffer` (the whole head received so far). Only the first
@@ -84,6 +93,7 @@ struct HeadScanner {
             if !ByteClass.isOWS(v) { valueEnd = i }
         }
         if fields.count >= limits.maxHeaders { return .tooManyHeaders }
+        if fields.capacity == 0 { fields.reserveCapacity(min(limits.maxHeaders, Self.initialFieldCapacity)) }
         fields.append(HTTPField(name: name, value: valueStart..<valueEnd, lineEnd: lineEnd, endsWithCRLF: endsWithCRLF,
                                 kind: HTTPFieldKind.classify(b, name)))
         return nil

@@ -1,5 +1,10 @@
 import EventLoop
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import ProxyConfig
 
 extension ProxyServer {

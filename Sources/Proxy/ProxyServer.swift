@@ -1,6 +1,11 @@
 import Cluster
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import EventLoop
 import FailoverModel
 import Logging
@@ -16,8 +21,8 @@ public final class ProxyServer: @unchecked Sendable {  // roles, listeners and l
     /// `workers` as the file last said it: a reload changes the loops only when it changes
     /// (a test's own group, or `auto` on a machine whose CPUs changed, stays as it is).
     var workers: WorkerCount
-    let lock = NSLock()
-    let reloadLock = NSLock()
+    let lock = NSLockish()
+    let reloadLock = NSLockish()
     var roles: [RoleController]
     var listeners: [String: [BoundListener]] = [:]
     /// Cluster mode, stale with `on-store-loss stop`: the addresses of the closed role

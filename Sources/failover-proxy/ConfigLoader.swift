@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
+import Proxy
 import ProxyConfig
 import TLS
 
@@ -79,8 +85,7 @@ enum ConfigLoader {
     /// Relative paths in proxy.conf are relative to the directory of proxy.conf.
     static func resolve(_ file: String, relativeTo configPath: String) -> String {
         if file.hasPrefix("/") { return file }
-        let directory = (configPath as NSString).deletingLastPathComponent
-        return directory.isEmpty ? file : (directory as NSString).appendingPathComponent(file)
+        return FilePaths.join(FilePaths.directory(of: configPath), file)
     }
 
     /// The line and column of the value of `directive value` in the text (the typed config
@@ -89,7 +94,7 @@ enum ConfigLoader {
     static func locate(_ directive: String, _ value: String, in text: String, fallback: SourceLocation) -> SourceLocation {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let code = line.prefix { $0 != "#" }
-            guard code.contains(directive), let range = code.range(of: value) else { continue }
+            guard code.contains(directive), let range = code.firstRange(of: value) else { continue }
             return SourceLocation(line: index + 1, column: code.distance(from: code.startIndex, to: range.lowerBound) + 1)
         }
         return fallback
@@ -97,5 +102,6 @@ enum ConfigLoader {
 }
 
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    var text = line + "\n"
+    text.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
 }

@@ -1,7 +1,12 @@
 import ArgumentParser
 import DemoBackends
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Logging
 import Proxy
 import ProxyConfig
@@ -93,10 +98,9 @@ final class DemoConsole: @unchecked Sendable {  // runs on its own thread
     }
 
     func start() {
-        let thread = Thread { [self] in
+        DetachedThread.start { [self] in
             while let line = readLine() { printError(handle(line)) }
         }
-        thread.start()
     }
 
     func handle(_ line: String) -> String {

@@ -1,6 +1,10 @@
 import Dispatch
 import EventLoop
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Proxy
 import Synchronization
 #if canImport(Glibc)

@@ -79,7 +79,9 @@ import Glibc
         // READY=1 comes once every listener is bound: the role's port accepts at once.
         let ready = try #require(notify.wait { Self.fields($0).contains("READY=1") }, "\(proxy.process.stderr)")
         #expect(Self.fields(ready).contains { $0.hasPrefix("STATUS=r=") }, "\(ready)")
-        #expect(proxy.process.stderr.contains("msg=\"admin listening\""))
+        // The log line was written before READY=1, but the test reads stderr through a pipe
+        // of its own, which may lag behind the datagram.
+        #expect(proxy.waitForLog("msg=\"admin listening\"", timeout: 5), "\(proxy.process.stderr)")
         let port = try proxy.port(role: "r", timeout: 1)
         #expect((try? TestClient(port: port, timeoutSeconds: 5))?.readLine() == "primary")
 

@@ -1,5 +1,9 @@
 import FailoverModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The values the cluster stores, as JSON. A value that does not decode is malformed:
 /// logged by every member and never applied.

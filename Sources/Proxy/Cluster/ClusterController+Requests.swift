@@ -1,7 +1,12 @@
 import Cluster
 import Dispatch
 import FailoverModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// An admin call made on this member, waiting for the leader's answer.
 struct RequestWaiter {

@@ -1,7 +1,11 @@
 import FailoverModel
 import Dispatch
 import EventLoop
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import Logging
 import ProxyConfig
@@ -137,7 +141,7 @@ public final class StateFile: Sendable {
             throw StateFileError.system("rename \(temp)", error)
         }
         // The rename is durable only once the directory is on disk too.
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePaths.directory(of: path)
         if let dirFD = try? Syscall.open(directory.isEmpty ? "." : directory, flags: O_RDONLY | O_DIRECTORY) {
             try? Syscall.fsync(dirFD)
             try? Syscall.close(dirFD)

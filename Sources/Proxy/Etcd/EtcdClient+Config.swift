@@ -1,7 +1,12 @@
 import Cluster
 import Dispatch
 import EventLoop
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import ProxyConfig
 import TLS
 
@@ -23,7 +28,7 @@ extension EtcdClient {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ProxyError(description: "cluster: cannot read etcd-password-file \(file)")
             }
-            password = text.trimmingCharacters(in: .newlines)
+            password = text.trimming(\.isNewline)
         }
         try self.init(urls: config.etcd, tls: tls, user: config.etcdUser, password: password,
                       loop: loop, callbackQueue: callbackQueue, callTimeout: callTimeout)

@@ -1,5 +1,9 @@
 import Cluster
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The JSON bodies of etcd's HTTP gateway requests. Keys and values travel base64, 64-bit
 /// numbers as JSON strings (the gateway's proto3 JSON mapping).
@@ -54,7 +58,7 @@ enum EtcdRequests {
 
     static func encode(_ object: [String: Any]) -> [UInt8] {
         // Only strings, booleans, arrays and dictionaries built above: serialization cannot fail.
-        (try? JSONSerialization.data(withJSONObject: object)).map { Array($0) } ?? []
+        JSONAny.encode(object) ?? []
     }
 
     /// etcd's prefix range: [prefix, prefix with its last byte below 0xff raised by one);

@@ -1,5 +1,9 @@
 import Cluster
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads etcd's gateway answers into the store's types. Fields at their zero value are
 /// omitted by the gateway, so absent means 0, false or empty; 64-bit numbers are strings
@@ -84,7 +88,7 @@ enum EtcdResponses {
     // MARK: fields
 
     static func json(_ bytes: [UInt8]) throws(StoreError) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+        guard let object = JSONAny.decode(bytes) as? [String: Any] else {
             throw StoreError(.badResponse, "not a JSON object: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
         }
         return object

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// A failover event as a feed carries it: the format of the proxy's own `/events`
 /// (SPEC §5). Only `type`, `role` and `to` are required; the rest is informative.

@@ -5,6 +5,8 @@ final class HTTPBufferPool {  // confined to one loop
     private var free: [UnsafeMutableRawPointer] = []
     /// Buffers kept for reuse; beyond this, returned buffers are freed.
     private let maxFree: Int
+    /// Buffers taken and not given back: what connections hold now (for tests and metrics).
+    private(set) var lent = 0
 
     init(bufferSize: Int, maxFree: Int = 256) {
         self.bufferSize = bufferSize
@@ -14,12 +16,15 @@ final class HTTPBufferPool {  // confined to one loop
     deinit { for p in free { p.deallocate() } }
 
     func take() -> UnsafeMutableRawPointer {
-        free.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        lent += 1
+        return free.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
     }
 
     /// Takes back a buffer of `size` bytes; one of another size (made before a reload
     /// changed the size) is freed instead.
     func give(_ pointer: UnsafeMutableRawPointer, size: Int) {
+        // Only this pool's size was lent by it (a reload replaces the pool with a larger one).
+        if size == bufferSize { lent -= 1 }
         if size == bufferSize && free.count < maxFree { free.append(pointer) } else { pointer.deallocate() }
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import ProxyConfig
 import Synchronization
 import TLS
@@ -35,9 +40,14 @@ final class RoleTLS: Sendable {
 
         init(_ path: String) {
             self.path = path
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            size = (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
-            modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            var info = stat()
+            if stat(path, &info) == 0 {
+                size = UInt64(info.st_size)
+                modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            } else {
+                size = 0
+                modified = 0
+            }
         }
     }
 

@@ -1,6 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
+import Proxy
 #endif
 
 /// A small blocking HTTP/1.1 client for `ctl`: one request per connection
@@ -160,7 +165,7 @@ struct AdminClient {
             reader.chunked = true
             body = reader.feed(body[...])
         } else if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-                  let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)),
+                  let length = Int(line.dropFirst("content-length:".count).trimmedWhitespace),
                   length <= body.count {
             body = Array(body[..<length])
         }
@@ -198,7 +203,7 @@ struct ChunkedReader {
             } else {
                 guard let lf = pending[i...].firstIndex(of: 10) else { break }
                 let line = String(decoding: pending[i..<lf], as: UTF8.self)
-                let size = Int(line.split(separator: ";").first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", radix: 16) ?? 0
+                let size = Int(line.split(separator: ";").first?.trimmedWhitespace ?? "", radix: 16) ?? 0
                 i = lf + 1
                 remaining = size
                 if size == 0 { skipCRLF = 2 }

@@ -1,5 +1,11 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
+import Proxy
 import ProxyConfig
 
 /// `failover-proxy ctl …`: the admin API from the command line.
@@ -47,7 +53,7 @@ struct CtlOptions: ParsableArguments {
             guard let text = try? String(contentsOfFile: tokenPath, encoding: .utf8) else {
                 throw CtlFailure("cannot read the token file '\(tokenPath)'")
             }
-            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            token = text.trimmedWhitespace
         }
         return AdminClient(host: Self.connectHost(endpoint.host), port: endpoint.port, token: token)
     }
@@ -105,11 +111,20 @@ func runCtl(_ body: () throws -> Void) throws {
     }
 }
 
-/// A path segment, percent-encoded.
+/// A path segment, percent-encoded: every byte but ASCII letters, digits and "-._~".
 func pathSegment(_ text: String) -> String {
-    var allowed = CharacterSet.alphanumerics
-    allowed.insert(charactersIn: "-._~")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.append(byte)
+        default:
+            out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// `on|off` arguments.

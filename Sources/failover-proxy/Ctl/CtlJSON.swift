@@ -1,6 +1,11 @@
 import AdminAPI
 import FailoverModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// The admin API's JSON as `ctl` reads it: the very documents the admin server encodes
 /// (AdminAPI), and the tables `ctl` prints from them.
@@ -60,10 +65,18 @@ enum CtlJSON {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
         }
         return rows.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }
-                .joined().replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            var line = row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[i] + 2 - cell.count))
+            }.joined()
+            while line.last?.isWhitespace == true { line.removeLast() }
+            return line
         }.joined(separator: "\n") + "\n"
     }
 
-    private static func format(_ ms: Double) -> String { String(format: "%.1f", ms) }
+    /// One decimal, rounded half away from zero (what "%.1f" printed).
+    static func format(_ ms: Double) -> String {
+        guard ms.isFinite, abs(ms) < 1e15 else { return "\(ms)" }
+        let tenths = Int((abs(ms) * 10).rounded())
+        return "\(ms < 0 && tenths > 0 ? "-" : "")\(tenths / 10).\(tenths % 10)"
+    }
 }

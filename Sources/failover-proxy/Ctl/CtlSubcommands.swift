@@ -1,7 +1,12 @@
 import AdminAPI
 import ArgumentParser
 import FailoverModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 struct CtlStatus: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each role and its servers.")
