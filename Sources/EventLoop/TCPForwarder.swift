@@ -88,7 +88,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         started = true
         retainedSelf = self
         if let idleTimeoutNanos {
-            lastActivity = TimerQueue.now()
+            lastActivity = loop.clock.now.nanoseconds
             idleTimer = loop.scheduleLoopTimer(after: .nanoseconds(Int64(clamping: idleTimeoutNanos)), reusable: true) {
                 [unowned self] in idleCheck()
             }
@@ -124,7 +124,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
         }
         var leg = d
         let result = SplicePump.run(&leg, rounds: Self.roundsPerWakeup)
-        if result.moved > 0 && idleTimeoutNanos != nil { lastActivity = TimerQueue.now() }
+        if result.moved > 0 && idleTimeoutNanos != nil { lastActivity = loop.clock.now.nanoseconds }
         var needWrite = false
         var sourceFull = false
         switch result.stop {
@@ -174,7 +174,7 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
     /// due and re-arms the same handle for the rest of the period.
     private func idleCheck() {
         guard let idleTimeoutNanos, closeReason == nil else { return }
-        let now = TimerQueue.now()
+        let now = loop.clock.now.nanoseconds
         let idle = now &- lastActivity
         if idle >= idleTimeoutNanos {
             teardown(.idleTimeout)

@@ -28,10 +28,6 @@ final class TimerQueue {  // confined to the loop's queue
 
     var count: Int { heap.count }
 
-    /// The system clock's now, for code that has no loop at hand. Equal to the loop's
-    /// clock in the product; under a test's manual clock use `loop.clock` instead.
-    static func now() -> UInt64 { SystemClock().now.nanoseconds }
-
     /// Adds (or re-adds, after it fired) `timer` at its `deadline`.
     func insert(_ timer: TimerHandle) {
         precondition(timer.heapIndex < 0, "timer already scheduled")

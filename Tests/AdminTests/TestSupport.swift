@@ -39,7 +39,7 @@ final class AdminHarness: @unchecked Sendable {  // set up in init, then read-on
         let role = RoleConfig(
             name: "web", listeners: [ListenerConfig(address: Endpoint(host: "127.0.0.1", port: 0))], mode: .tcp,
             failback: failback, drainTimeout: .seconds(1),
-            health: HealthConfig(path: "/health", interval: .milliseconds(100), timeout: .milliseconds(300), rise: 1, fall: 1),
+            health: HealthConfig(path: "/health", interval: .milliseconds(100), timeout: .seconds(1), rise: 1, fall: 1),
             servers: self.backends.map { ServerConfig(name: $0.name, address: Endpoint(host: "127.0.0.1", port: $0.port)) })
         let configuration = ProxyConfiguration(
             admin: AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 0), tokenFile: tokenFile),

@@ -38,8 +38,8 @@ final class HTTPPlaneState {  // confined to plane.loop
 
     deinit { ticker?.cancel() }
 
-    /// Monotonic time in nanoseconds (cheap: no system call).
-    var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+    /// Monotonic time in nanoseconds, from the loop's clock (a manual one in tests).
+    var now: UInt64 { plane.loop.clock.now.nanoseconds }
 
     /// A session's deadline was set: the ticker fires by then. Later deadlines need nothing
     /// (an early sweep finds nothing due and schedules the next).
@@ -51,7 +51,7 @@ final class HTTPPlaneState {  // confined to plane.loop
         guard let ticker else { return }
         let at = max(deadline, lastSweep + Self.resolution)
         tickerDeadline = at
-        ticker.schedule(deadline: DispatchTime(uptimeNanoseconds: at), leeway: .milliseconds(2))
+        ticker.schedule(deadline: plane.loop.clock.dispatchTime(for: MonotonicInstant(nanoseconds: at)), leeway: .milliseconds(2))
     }
 
     /// Room for the largest head the role accepts plus body bytes behind it.

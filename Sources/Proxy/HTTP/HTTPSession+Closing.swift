@@ -67,13 +67,13 @@ extension HTTPSession {
                                            onPipeShortage: { [plane] error in plane.localShortage(error, place: "splice") })
         guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
         // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
-        let clientFD = dup(client.stream.readinessDescriptor)
-        let upstreamFD = dup(up.stream.stream.readinessDescriptor)
+        let clientFD = (try? Syscall.duplicate(client.stream.readinessDescriptor)) ?? -1
+        let upstreamFD = (try? Syscall.duplicate(up.stream.stream.readinessDescriptor)) ?? -1
         up.close()
         client.close()
         guard clientFD >= 0, upstreamFD >= 0 else {
-            if clientFD >= 0 { Glibc.close(clientFD) }
-            if upstreamFD >= 0 { Glibc.close(upstreamFD) }
+            if clientFD >= 0 { try? Syscall.close(clientFD) }
+            if upstreamFD >= 0 { try? Syscall.close(upstreamFD) }
             plane.unregister(self, from: up.server)
             return run(machine.fail("dup failed"))
         }

@@ -40,7 +40,7 @@ extension HTTPSession {
         machine.settings = Self.settings(plane.config)
         var record = ExchangeRecord()
         if plane.accessLog?.isOn == true {
-            record.startedNanos = WallClock.monotonicNanoseconds()
+            record.startedNanos = WallClock.monotonicNanoseconds()  // the access log measures on the system clock
             record.method = head.methodString(in: inBuf.readable)
             record.target = head.targetString(in: inBuf.readable)
         }

@@ -42,14 +42,20 @@ final class UpstreamConnection {  // confined to the loop
     /// Whether the server still has the connection open as far as can be told now (no EOF,
     /// no unasked bytes waiting): one `recv(MSG_PEEK)`, for requests that cannot be resent.
     var stillOpen: Bool {
-        var byte: UInt8 = 0
         if stream.stream.hasBufferedInput { return false }
-        let n = recv(stream.stream.readinessDescriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+        if case .wouldBlock? = try? Syscall.peek(stream.stream.readinessDescriptor) { return true }
+        return false
     }
 
     private func readable() {
         if let owner { owner.upstreamReadable(); return }
+        // Idle over TLS: a record that carries no data (a KeyUpdate, a late session
+        // ticket) is taken by the read and leaves the connection usable.
+        if !(stream.stream is Socket) {
+            var scratch: UInt8 = 0
+            let taken = withUnsafeMutableBytes(of: &scratch) { try? stream.stream.read(into: $0) }
+            if case .wouldBlock? = taken { return }
+        }
         // Idle: the server closed it or sent something unasked. Either way it is done.
         pool?.remove(self)
         close()
