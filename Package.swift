@@ -95,7 +95,9 @@ let package = Package(
         // Helpers shared by the test targets: blocking peers, promises, a throwaway PKI.
         .target(name: "TestSupport", dependencies: ["EventLoop", "Cluster"], path: "Tests/TestSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLinux", "TestSupport"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+        .testTarget(name: "ProxyTests", dependencies: [
+            "Proxy", "EventLoop", "TLS", "DemoBackends", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         // EtcdClient: its JSON, and calls against a real three-member etcd the tests start.
         .testTarget(name: "EtcdTests", dependencies: ["Proxy", "Cluster", "EventLoop", "ProxyConfig", "TestSupport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop", "TestSupport"]),

@@ -133,17 +133,10 @@ final class AdminRouter: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ request: AdminRequest, _ respond: Respond) -> T? {
-        // Only JSON: a browser may send a cross-site form POST (text/plain) without asking
-        // first, but must ask before sending application/json, and this server never allows it.
-        let mediaType = request.contentType?.split(separator: ";").first?.trimmedWhitespace.lowercased()
-        if !request.body.isEmpty, mediaType != "application/json" {
-            respond(.error(415, "send the body as Content-Type: application/json"))
-            return nil
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(request.body))
-        } catch {
-            respond(.error(400, "bad request body: \(Self.describe(error))"))
+        switch RequestBodies.decode(type, body: request.body, contentType: request.contentType) {
+        case .success(let body): return body
+        case .failure(let refusal):
+            respond(.error(refusal.status, refusal.message))
             return nil
         }
     }
@@ -190,16 +183,6 @@ final class AdminRouter: Sendable {
         case .patch: "PATCH"
         case .trace: "TRACE"
         case .other: "OTHER"
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error as? DecodingError {
-        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "wrong type for '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case .dataCorrupted: "not valid JSON"
-        default: "\(error)"
         }
     }
 }

@@ -53,9 +53,3 @@ extension CheckDocument {
                   at: check.at.rfc3339)
     }
 }
-
-/// Request bodies of the mutating calls.
-struct EnabledBody: Decodable { let enabled: Bool }
-struct PositionBody: Decodable { let position: Int }
-struct AddServerBody: Decodable { let name: String; let address: String }
-struct ActivateBody: Decodable { let server: String }

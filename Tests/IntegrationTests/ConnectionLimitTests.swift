@@ -86,9 +86,11 @@ import Testing
     }
 
     /// The same for `mode tcp` (the harness holds for 2 s): the third held client is closed
-    /// at once, within a receive timeout of half the hold.
+    /// at once, within a receive timeout of half the hold; the access log says why.
     @Test func holdQueueClosesTheNextTCPClientAtOnce() throws {
-        let h = try ProxyHarness(separateHealth: true, directives: "hold-queue 2;")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("hold-queue-\(getpid()).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let h = try ProxyHarness(separateHealth: true, accessLog: log, directives: "hold-queue 2;")
         #expect(h.waitForActive("primary"))
         h.health("primary").healthy = false
         h.health("secondary").healthy = false
@@ -100,6 +102,10 @@ import Testing
         // When the hold runs out the two are turned away too, and their places come back.
         for client in held { #expect(client.readLine() == nil) }
         #expect(waitUntil { h.proxy.heldClients(role: "test") == 0 })
+        let ends = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            $0.split(separator: " ").last.map(String.init)
+        }
+        #expect(ends.sorted() == ["end=hold-queue-full", "end=no-server", "end=no-server"], "\(ends)")
     }
 
     /// A held HTTP client's body is not read while it waits: a large upload stalls in the

@@ -30,4 +30,12 @@ struct TrafficMetricsTests {
         #expect(try factory.expectCounter("failover_proxy_sessions_total", [("role", "t"), ("server", "b"), ("mode", "tcp")]).totalValue == 2)
         #expect(try factory.expectCounter("failover_proxy_bytes_out_total", [("role", "t"), ("server", "b")]).totalValue == 6)
     }
+
+    @Test func clientsTurnedAwayByAFullHoldQueueAreCountedPerRole() throws {
+        let factory = TestMetrics()
+        let metrics = TrafficMetrics(role: "r", mode: "tcp", factory: factory)
+        metrics.holdQueueFull()
+        metrics.holdQueueFull()
+        #expect(try factory.expectCounter("failover_proxy_hold_queue_full_total", [("role", "r")]).totalValue == 2)
+    }
 }

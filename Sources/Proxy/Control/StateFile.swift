@@ -65,12 +65,19 @@ public final class StateFile: Sendable {
     /// part changed. `written`, when given, runs once the file holds this snapshot (or its
     /// write failed and was logged), on the writer's queue.
     public func record(_ snapshot: RoleSnapshot, written: (@Sendable () -> Void)? = nil) {
-        // Before its first choice a restarted role has no active server yet: keep the saved one.
-        let behind = snapshot.isStartingUp ? false : state.withLock { state in
-            let part = PersistentPart(snapshot)
+        let behind = state.withLock { state in
+            var kept = snapshot
+            // Before its first choice a restarted role has no active server yet: keep the saved
+            // one, but not the rest of the saved role: a change made meanwhile is written (and
+            // only then acknowledged) like any other.
+            if snapshot.isStartingUp, let active = state.roles[snapshot.name]?.snapshot.active,
+               snapshot.servers.contains(where: { $0.name == active }) {
+                kept.active = active
+            }
+            let part = PersistentPart(kept)
             if state.recorded[snapshot.name] != part {
                 state.recorded[snapshot.name] = part
-                state.roles[snapshot.name] = SavedRole(snapshot: snapshot,
+                state.roles[snapshot.name] = SavedRole(snapshot: kept,
                                                        configuredServers: state.configured[snapshot.name] ?? [])
                 state.changes += 1
             }

@@ -89,10 +89,21 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     /// role already holds `hold-queue` clients. While it waits, a `client` that goes away
     /// leaves the hold queue at once (`resume` is then not called).
     func admit(tried: Set<String>, client: HeldClient? = nil, _ resume: @escaping (Route?) -> Void) {
-        if isShuttingDown || !mayForward { resume(nil); return }
-        if let route, !tried.contains(route.server) { resume(route); return }
-        guard controller.heldClients.tryHold(limit: config.holdQueue) else { resume(nil); return }
-        let waiter = Waiter(tried: tried, client: client, held: controller.heldClients, resume: resume)
+        admission(tried: tried, client: client) { resume(try? $0.get()) }
+    }
+
+    /// `admit`, saying why there is no route: none in time, or the hold queue was full.
+    func admission(tried: Set<String>, client: HeldClient? = nil, _ resume: @escaping (Result<Route, AdmissionRefusal>) -> Void) {
+        if isShuttingDown || !mayForward { resume(.failure(.noServer)); return }
+        if let route, !tried.contains(route.server) { resume(.success(route)); return }
+        guard controller.heldClients.tryHold(limit: config.holdQueue) else {
+            metrics.holdQueueFull()
+            resume(.failure(.holdQueueFull))
+            return
+        }
+        let waiter = Waiter(tried: tried, client: client, held: controller.heldClients) { route in
+            resume(route.map { .success($0) } ?? .failure(.noServer))
+        }
         waiters.append(waiter)
         waiter.timer = loop.scheduleTimer(after: config.hold) { [weak self, weak waiter] in
             guard let self, let waiter else { return }
@@ -167,6 +178,18 @@ protocol HeldClient: AnyObject {
 
 /// A client waiting for a route; its place in the role's `hold-queue` is given back when it
 /// fires or its client goes away.
+/// Why a session got no route.
+enum AdmissionRefusal: Error {
+    /// No usable server was published within `hold` (or the proxy is stopping).
+    case noServer
+    /// The role already held `hold-queue` clients: turned away at once.
+    case holdQueueFull
+
+    /// The access log's word for it: a TCP session's outcome, an HTTP exchange's cause.
+    var tcpOutcome: String { self == .noServer ? "no-server" : "hold-queue-full" }
+    var httpCause: String { self == .noServer ? "no server" : "hold-queue full" }
+}
+
 private final class Waiter: @unchecked Sendable {  // confined to the plane's loop
     let tried: Set<String>
     private let held: HeldClients

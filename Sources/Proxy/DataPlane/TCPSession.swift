@@ -37,9 +37,11 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
     }
 
     private func waitForRoute() {
-        plane.admit(tried: tried, client: self) { [self] route in
-            guard let route else { return end(server: nil, up: 0, down: 0, outcome: "no-server") }
-            connect(to: route)
+        plane.admission(tried: tried, client: self) { [self] admitted in
+            switch admitted {
+            case .success(let route): connect(to: route)
+            case .failure(let refusal): end(server: nil, up: 0, down: 0, outcome: refusal.tcpOutcome)
+            }
         }
     }
 

@@ -5,7 +5,8 @@ import Metrics
 /// `failover_proxy_sessions_total{role,server,mode}`, `failover_proxy_bytes_in_total` and
 /// `failover_proxy_bytes_out_total{role,server}` (client to server, server to client), and
 /// `failover_proxy_http_responses_total{role,server,class}` (`2xx`…, `none` when no status
-/// was sent). Counters are looked up once per server and kept: the hot path only increments.
+/// was sent), `failover_proxy_hold_queue_full_total{role}` (clients turned away because the
+/// hold queue was full). Counters are looked up once per server and kept: the hot path only increments.
 final class TrafficMetrics: @unchecked Sendable {  // confined to the plane's loop
     private struct ServerCounters {
         let sessions: Counter
@@ -18,6 +19,8 @@ final class TrafficMetrics: @unchecked Sendable {  // confined to the plane's lo
     private let mode: String
     private let factory: MetricsFactory
     private var servers: [String: ServerCounters] = [:]
+    private lazy var holdQueueFullCounter = Counter(label: "failover_proxy_hold_queue_full_total",
+                                                    dimensions: [("role", role)], factory: factory)
 
     /// `factory`: the bootstrapped one, read at first use of each counter (tests pass their own).
     init(role: String, mode: String, factory: MetricsFactory? = nil) {
@@ -46,6 +49,10 @@ final class TrafficMetrics: @unchecked Sendable {  // confined to the plane's lo
                               dimensions: [("role", role), ("server", server), ("class", statusClass)], factory: factory)
         servers[server]?.responses[statusClass] = counter
         counter.increment()
+    }
+
+    func holdQueueFull() {
+        holdQueueFullCounter.increment()
     }
 
     private func counters(for server: String) -> ServerCounters {

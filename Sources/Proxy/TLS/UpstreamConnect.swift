@@ -57,8 +57,10 @@ final class UpstreamConnect: @unchecked Sendable {  // confined to loop.queue
         do {
             stream = try TLSStream.client(socket: socket, context: tls.context, serverName: tls.serverName, sessions: tls.sessions)
         } catch {
+            // SSL_new, its BIO, the SNI name: nothing has gone to the server yet, so this is the
+            // proxy's own failure (out of memory), never the server's.
             socket.close()
-            return finish(.failure(.tls(error)))
+            return finish(.failure(.connect(.localResource(SyscallError(call: "TLS setup: \(error.message)", errno: .noMemory)))))
         }
         self.stream = stream
         handshake = TLSHandshake.start(stream, on: loop, timeout: timeout) { [self] result in

@@ -22,8 +22,9 @@ final class ProxyHarness: @unchecked Sendable {  // used from one test at a time
     ///     fail a TCP server's checks without stopping it.
     ///   - directives: extra role directives, e.g. `failback on;`.
     ///   - external: servers run by the test itself, after the demo servers, as (name, port).
+    ///   - accessLog: a file for `access-log`.
     init(mode: RoleConfig.Mode = .tcp, servers: [String] = ["primary", "secondary"], external: [(String, UInt16)] = [],
-         separateHealth: Bool = false,
+         separateHealth: Bool = false, accessLog: String? = nil,
          directives: String = "", health: String = "interval 200ms; timeout 300ms; rise 1; fall 1;") throws {
         let kind: DemoServer.Kind = mode == .tcp ? .tcp : .http
         backends = servers.map { DemoServer(name: $0, kind: kind) }
@@ -37,7 +38,7 @@ final class ProxyHarness: @unchecked Sendable {  // used from one test at a time
             serverLines += "    server \(b.name) 127.0.0.1:\(b.port)\(healthPort);\n"
         }
         for (name, port) in external { serverLines += "    server \(name) 127.0.0.1:\(port);\n" }
-        let text = """
+        let text = (accessLog.map { "access-log \($0);\n" } ?? "") + """
         role test {
             listen 127.0.0.1:0;
             mode \(mode.rawValue);
