@@ -22,7 +22,9 @@ import Testing
         // Observers run in order on the role's queue: this one after the state file's.
         let observed = DispatchSemaphore(value: 0)
         harness.proxy.observeEvents { events, _, _ in if !events.isEmpty { observed.signal() } }
-        #expect(mkfifo(path + ".tmp", 0o600) == 0)
+        // A write of the start-up may still have its temp file open (EEXIST): the FIFO takes
+        // the name once that write has renamed it.
+        #expect(eventually { mkfifo(path + ".tmp", 0o600) == 0 })
         let answered = DispatchSemaphore(value: 0)
         let status = LockedStatus()
         Thread {
