@@ -63,12 +63,19 @@ public struct HTTPExchange: Sendable {
 
     // MARK: routing and connecting
 
-    /// The role's answer: a server, or none (nothing active, the hold ran out or is full).
+    /// The role's answer: a server, or none (nothing active, the hold ran out).
     public mutating func routed(server: String?, shuttingDown: Bool, now: UInt64) -> Action {
         guard case .routing(let request) = state else { return .none }
-        guard let server else { return respondError(503, cause: "no server", retryAfter: 1, now: now) }
+        guard let server else { return noRoute(cause: "no server", now: now) }
         state = .connecting(request, server: server)
         return .connect(server: server, shuttingDown ? .connectOnly : .pooled(verify: !request.resendable))
+    }
+
+    /// The role gave no server, for `cause` (the access log's word: "no server" when the
+    /// hold ran out, "hold-queue full" when the client was turned away at once).
+    public mutating func noRoute(cause: String, now: UInt64) -> Action {
+        guard case .routing = state else { return .none }
+        return respondError(503, cause: cause, retryAfter: 1, now: now)
     }
 
     /// The role left `server`: a connect still under way there is given up, and the request

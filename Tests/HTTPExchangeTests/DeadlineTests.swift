@@ -70,6 +70,14 @@ import Testing
         #expect(exchange.deadlineKind == .transfer)
     }
 
+    @Test func turnedAwayByAFullHoldQueueIs503WithItsOwnCause() {
+        var exchange = HTTPExchange(settings: settings(), now: 0)
+        _ = exchange.requestHead(.init(method: .get))
+        #expect(exchange.noRoute(cause: "hold-queue full", now: 5) == .respondError(status: 503, retryAfter: 1))
+        #expect(exchange.record?.cause == "hold-queue full")
+        #expect(exchange.noRoute(cause: "hold-queue full", now: 6) == .none)  // answered already
+    }
+
     @Test func closeAfterResponseClosesAnIdleConnectionNow() {
         var idle = HTTPExchange(settings: settings(), now: 0)
         #expect(idle.closeAfterResponse(clientBufferEmpty: true) == .close(cause: ""))

@@ -64,7 +64,9 @@ import Testing
     /// with Retry-After at once, well before `hold` runs out; the held two are served when
     /// the server returns.
     @Test func holdQueueTurnsAwayTheNextHTTPClientAtOnce() throws {
-        let fixture = try HTTPProxyFixture {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("hold-queue-http-\(getpid()).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let fixture = try HTTPProxyFixture(accessLog: log) {
             $0.holdQueue = 2
             $0.hold = .seconds(30)
         }
@@ -79,6 +81,8 @@ import Testing
         let refused = third.readResponse()
         #expect(refused?.status == 503)
         #expect(refused?.header("Retry-After") == ["1"])
+        // The access log says why: the queue was full, not that no server was there.
+        #expect(waitUntil { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("cause=\"hold-queue full\"") })
 
         fixture.backend("primary").healthy = true
         for client in held { #expect(client.readResponse()?.status == 200) }
@@ -102,10 +106,14 @@ import Testing
         // When the hold runs out the two are turned away too, and their places come back.
         for client in held { #expect(client.readLine() == nil) }
         #expect(waitUntil { h.proxy.heldClients(role: "test") == 0 })
-        let ends = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            $0.split(separator: " ").last.map(String.init)
+        func ends() -> [String] {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+                $0.split(separator: " ").last.map(String.init)
+            }
         }
-        #expect(ends.sorted() == ["end=hold-queue-full", "end=no-server", "end=no-server"], "\(ends)")
+        // A session's line is written once it has ended, just after its client saw the close.
+        #expect(waitUntil { ends().count >= 3 })
+        #expect(ends().sorted() == ["end=hold-queue-full", "end=no-server", "end=no-server"], "\(ends())")
     }
 
     /// A held HTTP client's body is not read while it waits: a large upload stalls in the

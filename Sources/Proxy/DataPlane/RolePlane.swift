@@ -85,14 +85,9 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     var mayForward: Bool { gate?.mayForward ?? true }
 
     /// Calls `resume` with a route to a server not in `tried`, now or once one is published,
-    /// or with nil when `hold` runs out first (or the proxy shuts down), or at once when the
-    /// role already holds `hold-queue` clients. While it waits, a `client` that goes away
-    /// leaves the hold queue at once (`resume` is then not called).
-    func admit(tried: Set<String>, client: HeldClient? = nil, _ resume: @escaping (Route?) -> Void) {
-        admission(tried: tried, client: client) { resume(try? $0.get()) }
-    }
-
-    /// `admit`, saying why there is no route: none in time, or the hold queue was full.
+    /// or with why there is none: `hold` ran out first (or the proxy shuts down), or, at once,
+    /// the role already holds `hold-queue` clients. While it waits, a `client` that goes
+    /// away leaves the hold queue at once (`resume` is then not called).
     func admission(tried: Set<String>, client: HeldClient? = nil, _ resume: @escaping (Result<Route, AdmissionRefusal>) -> Void) {
         if isShuttingDown || !mayForward { resume(.failure(.noServer)); return }
         if let route, !tried.contains(route.server) { resume(.success(route)); return }

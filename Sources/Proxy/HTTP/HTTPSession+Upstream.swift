@@ -6,17 +6,22 @@ import HTTPExchange
 extension HTTPSession {
     func route(tried: Set<String>) {
         // Fast path, same rule as `admit`: no closure to allocate for the usual request.
-        if !plane.isShuttingDown, plane.mayForward, let route = plane.route, !tried.contains(route.server) { return routed(route) }
-        plane.admit(tried: tried, client: self) { [weak self] route in self?.drive { $0.routed(route) } }
+        if !plane.isShuttingDown, plane.mayForward, let route = plane.route, !tried.contains(route.server) {
+            return routed(.success(route))
+        }
+        plane.admission(tried: tried, client: self) { [weak self] result in self?.drive { $0.routed(result) } }
     }
 
-    private func routed(_ route: Route?) {
+    private func routed(_ result: Result<Route, AdmissionRefusal>) {
         guard case .routing = machine.state else { return }
-        if let route {
+        switch result {
+        case .success(let route):
             currentRoute = route
             if route.epoch != nil { setEpochField(route.epochField) }
+            run(machine.routed(server: route.server, shuttingDown: state.isShuttingDown, now: now))
+        case .failure(let refusal):
+            run(machine.noRoute(cause: refusal.httpCause, now: now))
         }
-        run(machine.routed(server: route?.server, shuttingDown: state.isShuttingDown, now: now))
     }
 
     /// Cluster mode: `X-Failover-Epoch` of the route taken, replacing the one of an earlier try.
