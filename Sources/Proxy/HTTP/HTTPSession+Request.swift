@@ -153,7 +153,11 @@ extension HTTPSession {
     /// from what is already buffered: a pipelined request).
     func startNextRequest() {
         if inBuf.isEmpty {
+            // Idle: nothing of the last exchange stays with the connection (its buffer goes
+            // back to the pool, the forwarded heads' storage to the allocator).
             inBuf.release(state.buffers)
+            headOut = []
+            respOut = []
             client.resumeReading()
         } else if !parseHead() {
             client.resumeReading()
