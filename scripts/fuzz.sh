@@ -21,7 +21,7 @@ case "$target" in
   admin)     module=AdminFuzz;  dir=Fuzz/Admin;       sources=(Sources/Admin/RequestBodies.swift) ;;
   # Named Cluster so the etcd files' `import Cluster` names this module (swiftc ignores it).
   etcd)      module=Cluster;    dir=Fuzz/Etcd;        sources=(Sources/Cluster/Store/CoordinationStore.swift
-               Sources/Proxy/Etcd/EtcdLines.swift Sources/Proxy/Etcd/EtcdResponses.swift Sources/Proxy/Etcd/EtcdWatchMessages.swift) ;;
+               Sources/Proxy/Etcd/EtcdLines.swift Sources/Proxy/Etcd/EtcdResponses.swift Sources/Proxy/Etcd/JSONAny.swift Sources/Proxy/Etcd/EtcdWatchMessages.swift) ;;
   *) echo "unknown target '$target': http1, proxyconf, sse, admin or etcd" >&2; exit 2 ;;
 esac
 out="fuzz-out/$target"
