@@ -6,6 +6,7 @@
 #   REPEAT=3 scripts/bench.sh 3     # runs per measurement (median reported), default 3
 #   TCP_ONLY=1 scripts/bench.sh     # skip the HTTP table
 #   TLS_ONLY=1 scripts/bench.sh     # only the TLS termination table
+#   HTTP_ONLY=1 scripts/bench.sh    # only the HTTP table (and RSS at start)
 #   PROXY_BIN=/tmp/fp-before scripts/bench.sh   # benchmark a saved binary (before/after)
 #   SYSCALL_REQUESTS=20000 scripts/bench.sh     # requests counted under strace, default 20000
 #
@@ -21,6 +22,7 @@ DURATION=${1:-5}
 REPEAT=${REPEAT:-3}
 TCP_ONLY=${TCP_ONLY:-0}
 TLS_ONLY=${TLS_ONLY:-0}
+HTTP_ONLY=${HTTP_ONLY:-0}
 SYSCALL_REQUESTS=${SYSCALL_REQUESTS:-20000}
 
 need=()
@@ -283,8 +285,8 @@ EOF
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b) if b else '-')" "$1" "$2"; }
 
 echo "measuring: ${DURATION}s per run, median of $REPEAT, 2 event loops / 2 HAProxy threads / 2 nginx workers"
-if [ "$TLS_ONLY" != 1 ]; then
 F_BASE=$(rss_now $PROXY_PID); H_BASE=$(rss_now $HAPROXY_PID)  # before any traffic
+if [ "$TLS_ONLY" != 1 ] && [ "$HTTP_ONLY" != 1 ]; then
 d_tp=(); f_tp=(); h_tp=(); d_cr=(); f_cr=(); h_cr=()
 for _ in $(seq 1 "$REPEAT"); do
   d_tp+=("$(gbits $IPERF)"); f_tp+=("$(gbits $FP_IPERF)"); h_tp+=("$(gbits $HA_IPERF)")
@@ -345,7 +347,7 @@ if grep -q "role webhttp" "$TMP/proxy.conf"; then
   printf '| KiB per idle keep-alive connection (RSS with them − RSS at start, ÷ 1000) | - | %s | %s | - | - | %s | - |\n' "$F_KPER" "$H_KPER" "$(ratio $F_KPER $H_KPER)"
 fi
 
-if [ "$TCP_ONLY" != 1 ]; then
+if [ "$TCP_ONLY" != 1 ] && [ "$HTTP_ONLY" != 1 ]; then
   wait_port $FP_TLS; wait_port $HA_TLS
   handshakes() {  # new TLS sessions per second, one openssl s_time client
     openssl s_time -connect "127.0.0.1:$1" -new -time "$DURATION" 2>/dev/null \
