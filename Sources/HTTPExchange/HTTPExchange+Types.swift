@@ -165,7 +165,10 @@ extension HTTPExchange {
     /// What the client connection does after a response.
     public enum Next: Equatable, Sendable {
         case nextRequest
+        /// FIN, then drain the client's input until it closes: bytes may follow.
         case linger
+        /// FIN and close now: the request was read whole and nothing came after it.
+        case close
     }
 
     /// What the session does after a transition. Exactly one per input.

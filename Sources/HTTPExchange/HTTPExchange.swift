@@ -227,6 +227,15 @@ public struct HTTPExchange: Sendable {
                 setDeadline(clientBufferEmpty ? .idle : .head, now: now)
                 return .finish(reusable: reusable, next: .nextRequest)
             }
+            // The whole request was read and nothing came after it: nothing more is due
+            // from the client, so the connection closes now (as HAProxy and nginx do)
+            // instead of waiting a wake-up for its FIN. Bytes after the request, or a body
+            // not read to its end, linger: a close with unread input would be a reset.
+            if request.bodyComplete && clientBufferEmpty {
+                state = .closed
+                setDeadline(.none, now: now)
+                return .finish(reusable: reusable, next: .close)
+            }
             state = .lingering
             setDeadline(.linger, now: now)
             return .finish(reusable: reusable, next: .linger)

@@ -85,6 +85,16 @@ import Testing
         #expect(busy.closeAfterResponse(clientBufferEmpty: true) == .none)
         _ = busy.responseHead(.init(status: 200, bodyComplete: true), shuttingDown: false, now: 0)
         #expect(busy.outputDrained(upstreamBufferEmpty: true, clientBufferEmpty: true, shuttingDown: false, now: 0)
-                == .finish(reusable: true, next: .linger))
+                == .finish(reusable: true, next: .close))
+    }
+
+    /// A server that answers before the request body is all in (an early 413, say): the rest
+    /// of the body may still come, and a close now could reset the answer away. Linger.
+    @Test func anEarlyAnswerToAnUnfinishedBodyLingers() {
+        var exchange = attachedExchange(.init(method: .post, keepAlive: false, bodyComplete: false))
+        _ = exchange.responseHead(.init(status: 413, keepAlive: false, bodyComplete: true), shuttingDown: false, now: 1)
+        #expect(exchange.outputDrained(upstreamBufferEmpty: true, clientBufferEmpty: true, shuttingDown: false, now: 2)
+                == .finish(reusable: false, next: .linger))
+        #expect(exchange.deadlineKind == .linger)
     }
 }

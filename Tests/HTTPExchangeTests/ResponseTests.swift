@@ -12,6 +12,7 @@ import Testing
         var closeWhenDone = false
         var shuttingDown = false
         var upstreamBufferEmpty = true
+        var clientBufferEmpty = true
         let head: Action
         let finish: Action
         var testDescription: String { name }
@@ -20,15 +21,20 @@ import Testing
     static let keepAliveCases: [KeepAliveCase] = [
         KeepAliveCase(name: "both keep alive: next request, connection pooled",
                       head: .forwardHead(keepAlive: true, compress: false), finish: .finish(reusable: true, next: .nextRequest)),
-        KeepAliveCase(name: "client closes: linger, connection still pooled", requestKeepAlive: false,
+        KeepAliveCase(name: "client closes, request read whole: close now, connection still pooled", requestKeepAlive: false,
+                      head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: true, next: .close)),
+        KeepAliveCase(name: "client closes with bytes after its request: linger", requestKeepAlive: false,
+                      clientBufferEmpty: false,
                       head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: true, next: .linger)),
         KeepAliveCase(name: "server closes: next request, connection not pooled", responseKeepAlive: false,
                       head: .forwardHead(keepAlive: true, compress: false), finish: .finish(reusable: false, next: .nextRequest)),
-        KeepAliveCase(name: "body until close: neither", untilClose: true,
-                      head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: false, next: .linger)),
-        KeepAliveCase(name: "on-failover close: linger", closeWhenDone: true,
-                      head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: true, next: .linger)),
-        KeepAliveCase(name: "shutting down: linger", shuttingDown: true,
+        KeepAliveCase(name: "body until close: close now, not pooled", untilClose: true,
+                      head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: false, next: .close)),
+        KeepAliveCase(name: "on-failover close: close now", closeWhenDone: true,
+                      head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: true, next: .close)),
+        KeepAliveCase(name: "shutting down: close now", shuttingDown: true,
+                      head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: true, next: .close)),
+        KeepAliveCase(name: "on-failover close with bytes after the request: linger", closeWhenDone: true, clientBufferEmpty: false,
                       head: .forwardHead(keepAlive: false, compress: false), finish: .finish(reusable: true, next: .linger)),
         KeepAliveCase(name: "bytes past the response: connection not pooled", upstreamBufferEmpty: false,
                       head: .forwardHead(keepAlive: true, compress: false), finish: .finish(reusable: false, next: .nextRequest)),
@@ -48,7 +54,7 @@ import Testing
         } else {
             exchange.responseBodyFramed(complete: true)
         }
-        #expect(exchange.outputDrained(upstreamBufferEmpty: c.upstreamBufferEmpty, clientBufferEmpty: true,
+        #expect(exchange.outputDrained(upstreamBufferEmpty: c.upstreamBufferEmpty, clientBufferEmpty: c.clientBufferEmpty,
                                        shuttingDown: c.shuttingDown, now: 2) == c.finish)
         #expect(exchange.takeRecord()?.status == 200)
     }

@@ -178,6 +178,32 @@ import Testing
         #expect(fixture.requests().last?.head.hasPrefix("GET /old HTTP/1.0\r\n") == true)
     }
 
+    /// `Connection: close` with the request read whole: the proxy closes its socket right
+    /// after the response instead of waiting for the client's FIN (a wake-up per connection).
+    /// A closed socket answers later bytes with a reset; a lingering one would read them.
+    @Test func connectionCloseWithTheRequestReadWholeClosesAtOnce() throws {
+        let fixture = try HTTPProxyFixture()
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        client.send("GET /close HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(client.readResponse()?.status == 200)
+        #expect(client.readUntilClosed() == .closedByPeer(after: []))
+        #expect(client.sendingIsReset("late bytes"))
+    }
+
+    /// Bytes after a `Connection: close` request: the proxy lingers, reading them, so the
+    /// close does not reset the response away.
+    @Test func bytesAfterAConnectionCloseRequestAreReadNotReset() throws {
+        let fixture = try HTTPProxyFixture()
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        client.send("GET /close HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /extra HTTP/1.1\r\n")
+        #expect(client.readResponse()?.status == 200)
+        #expect(client.readUntilClosed() == .closedByPeer(after: []))
+        #expect(!client.sendingIsReset("more bytes"))
+        #expect(fixture.requests().count == 1)
+    }
+
     @Test func accessLogHasOneLinePerExchangeWithCauseOfErrors() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("http-access-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log").path
         defer { try? FileManager.default.removeItem(atPath: path) }

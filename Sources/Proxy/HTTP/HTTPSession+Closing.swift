@@ -17,6 +17,12 @@ extension HTTPSession {
         client.resumeReading()
     }
 
+    /// The request was read whole with nothing after it: FIN (close_notify on TLS), close.
+    func closeAfterFIN() {
+        _ = client.shutdownWrite()
+        teardown()
+    }
+
     func discardClientInput() {
         let tail = inBuf.writableTail(state.buffers)
         for _ in 0..<16 {

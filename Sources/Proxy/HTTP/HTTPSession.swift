@@ -164,7 +164,11 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         case .finish(let reusable, let next):
             detachUpstream(reusable: reusable)
             logExchange()
-            if next == .nextRequest { startNextRequest() } else { lingerClose() }
+            switch next {
+            case .nextRequest: startNextRequest()
+            case .linger: lingerClose()
+            case .close: closeAfterFIN()
+            }
         case .startTunnel:
             startTunnel()
         case .respondError(let status, let retryAfter):
