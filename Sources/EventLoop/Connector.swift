@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 import Glibc
 import SystemPackage
@@ -99,6 +100,10 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
 
     private func writable() {
         guard let socket else { return }
+        // Connected, unless epoll says ERR or HUP: only then ask SO_ERROR which error.
+        if let watcher, watcher.currentEvents & (CLINUX_EPOLLERR | CLINUX_EPOLLHUP) == 0 {
+            return finish(.success(socket))
+        }
         do {
             if let errno = try socket.pendingError() {
                 finish(.failure(ConnectError(SyscallError(call: "connect", errno: errno))))

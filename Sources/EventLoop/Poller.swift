@@ -44,6 +44,9 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
         events.deallocate()
     }
 
+    /// The epoll set's descriptor (tests read its `/proc/self/fdinfo`).
+    var epollDescriptor: CInt { epfd }
+
     /// Number of descriptors registered now (for tests and metrics).
     var registeredCount: Int { slots.count - freeSlots.count }
 
@@ -75,6 +78,13 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
     /// Stops watching `fd`; no event for `token` is delivered after this returns.
     func deregister(fd: CInt, token: UInt64) {
         try? Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_DEL, fd: fd, events: 0, token: 0)
+        forget(token: token)
+    }
+
+    /// Frees `token`'s slot without an `epoll_ctl`: for a descriptor closed right after,
+    /// which leaves the epoll set with its last reference. An event for it already fetched
+    /// in this batch is dropped (its generation is gone).
+    func forget(token: UInt64) {
         let index = Int(token & 0xffff_ffff)
         guard index < slots.count, generations[index] == UInt32(token >> 32) else { return }
         slots[index] = nil

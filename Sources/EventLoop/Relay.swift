@@ -10,6 +10,10 @@ protocol Relay: AnyObject {
     var hasRoom: Bool { get }
     /// Reads from `source`; `.processed(0)` is end of stream.
     func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int>
+    /// The last `fill` read fewer bytes than it asked a plain socket for (whether that
+    /// emptied the socket is the watcher's to say). Never for a TLS or other stream,
+    /// whose reads can be short for their own reasons (records).
+    var lastFillDrainedSocket: Bool { get }
     /// Writes buffered bytes to `sink`.
     func drain(to sink: any ByteStream) throws(SyscallError) -> IOResult<Int>
     /// Gives resources back: an empty pipe to the pool, a pipe with bytes left is closed.
@@ -40,7 +44,10 @@ final class SpliceRelay: Relay {
         return pipe.map { $0.room > 0 } ?? true
     }
 
+    private(set) var lastFillDrainedSocket = false
+
     func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
+        lastFillDrainedSocket = false
         if copy.buffered > 0 { return try copy.fill(from: source) }
         let pipe: Pipe
         if let current = self.pipe {
@@ -54,8 +61,12 @@ final class SpliceRelay: Relay {
             }
         }
         self.pipe = pipe
-        let result = try Syscall.splice(from: source.readinessDescriptor, to: pipe.writeFD, count: pipe.room, flags: Self.flags)
-        if case .processed(let n) = result { pipe.buffered += n }
+        let count = pipe.room
+        let result = try Syscall.splice(from: source.readinessDescriptor, to: pipe.writeFD, count: count, flags: Self.flags)
+        if case .processed(let n) = result {
+            pipe.buffered += n
+            lastFillDrainedSocket = n > 0 && n < count
+        }
         if pipe.buffered == 0 { giveBack() }
         return result
     }
@@ -93,6 +104,7 @@ final class CopyRelay: Relay {
 
     var buffered: Int { end - start }
     var hasRoom: Bool { buffer.map { end < $0.count } ?? true }
+    var lastFillDrainedSocket: Bool { false }
 
     func fill(from source: any ByteStream) throws(SyscallError) -> IOResult<Int> {
         let buffer = self.buffer ?? pool.take()

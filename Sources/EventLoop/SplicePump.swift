@@ -17,7 +17,10 @@ protocol PumpLeg {
 
 /// What one read of a pump's source gave.
 enum PumpFill {
-    case bytes(Int)
+    /// `sourceDrained`: a socket read came back short of what was asked, so the socket
+    /// holds nothing more now (with near certainty; level-triggered epoll reports it
+    /// again if it does). No read is spent to see EAGAIN.
+    case bytes(Int, sourceDrained: Bool)
     case endOfStream
     /// Nothing to read, or no room to read into.
     case wouldBlock
@@ -58,6 +61,7 @@ enum SplicePump {
     static func run<Leg: PumpLeg>(_ leg: inout Leg, rounds: Int) -> PumpResult {
         var moved = 0
         var sourceFull = false
+        var sourceDrained = false
         var round = 0
         while true {
             round += 1
@@ -77,6 +81,11 @@ enum SplicePump {
                 if round >= rounds { return PumpResult(stop: .roundLimit(pending: true, sourceFull: sourceFull), moved: moved) }
                 continue
             }
+            if sourceDrained {
+                if leg.pending == 0 { return PumpResult(stop: .sourceIdle, moved: moved) }
+                if round >= rounds { return PumpResult(stop: .roundLimit(pending: true, sourceFull: false), moved: moved) }
+                continue  // a partial write: write the rest, read nothing
+            }
             if round >= rounds { return PumpResult(stop: .roundLimit(pending: leg.pending > 0, sourceFull: sourceFull), moved: moved) }
             if !leg.hasRoom {
                 sourceFull = true
@@ -89,8 +98,9 @@ enum SplicePump {
                 return PumpResult(stop: .sourceFailed(error), moved: moved)
             }
             switch fill {
-            case .bytes:
+            case .bytes(_, let drained):
                 sourceFull = false
+                sourceDrained = drained
             case .endOfStream:
                 leg.sourceEnded = true
             case .wouldBlock:
@@ -125,9 +135,9 @@ struct StreamSpliceLeg: PumpLeg {
 
     mutating func fill() throws(SyscallError) -> PumpFill {
         switch source.spliceIn(limit: remaining) {
-        case .bytes(let n):
+        case .bytes(let n, let short):
             remaining -= n
-            return .bytes(n)
+            return .bytes(n, sourceDrained: short)
         case .eof: return .endOfStream
         case .wouldBlock: return .wouldBlock
         case .noPipe(let error): return .noPipe(error)

@@ -225,7 +225,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
         guard !isClosed else { return }
         isClosed = true
         releaseSplicePipe()
-        watcher.cancel { [self] in
+        watcher.cancelClosing { [self] in
             stream.close()
             let closed = onClosed
             onReadable = {}
@@ -252,7 +252,9 @@ extension StreamConnection {
 
     /// What `spliceIn` gave.
     public enum SpliceInResult: Equatable, Sendable {
-        case bytes(Int)
+        /// `short`: fewer than asked for, inside a readable event with no FIN seen: the
+        /// socket is empty now (`IOWatcher.shortReadEmptiesSocket`).
+        case bytes(Int, short: Bool)
         case eof
         /// Nothing to read, or the pipe is full.
         case wouldBlock
@@ -284,7 +286,7 @@ extension StreamConnection {
                 result = .eof
             case .processed(let n):
                 pipe.buffered += n
-                result = .bytes(n)
+                result = .bytes(n, short: n < count && watcher.shortReadEmptiesSocket)
             }
         } catch {
             result = .error(error)

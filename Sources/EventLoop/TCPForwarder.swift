@@ -163,9 +163,12 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
     private func finish(_ d: Direction) {
         d.finished = true
         d.relay.release()
-        // ENOTCONN when the peer is already gone: the other direction will see it.
-        try? d.sink.shutdownWrite()
-        if up.finished && down.finished { teardown(.completed) }
+        let last = up.finished && down.finished
+        // The last direction to end closes both sockets next, and a socket's close sends
+        // the same FIN (its input was read to EOF: no reset). A TLS sink still needs its
+        // close_notify. ENOTCONN when the peer is already gone: the other direction sees it.
+        if !(last && d.sink is Socket) { try? d.sink.shutdownWrite() }
+        if last { teardown(.completed) }
     }
 
     // MARK: idle timeout
@@ -197,11 +200,11 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
             remaining -= 1
             if remaining == 0 { report() }
         }
-        clientWatcher.cancel { [client] in
+        clientWatcher.cancelClosing { [client] in
             client.close()
             closed()
         }
-        upstreamWatcher.cancel { [upstream] in
+        upstreamWatcher.cancelClosing { [upstream] in
             upstream.close()
             closed()
         }
@@ -261,7 +264,8 @@ final class Direction: PumpLeg {
     func fill() throws(SyscallError) -> PumpFill {
         switch try relay.fill(from: source) {
         case .processed(0): return .endOfStream
-        case .processed(let n): return .bytes(n)
+        case .processed(let n):
+            return .bytes(n, sourceDrained: relay.lastFillDrainedSocket && sourceWatcher.shortReadEmptiesSocket)
         case .wouldBlock: return .wouldBlock
         }
     }

@@ -50,6 +50,43 @@ struct PollerTests {
         #expect(cancelled.wait() == 0)
     }
 
+    /// The descriptors in the loop's epoll set, from the kernel's own listing.
+    private func watchedByKernel(_ loop: EventLoop) -> Set<CInt> {
+        let path = "/proc/self/fdinfo/\(loop.poller.epollDescriptor)"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return Set(text.split(separator: "\n").compactMap { line -> CInt? in
+            guard line.hasPrefix("tfd:") else { return nil }
+            return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { CInt($0) }
+        })
+    }
+
+    /// `cancelClosing` makes no epoll_ctl: the close takes the descriptor out of the set,
+    /// and the slot is free at once.
+    @Test func cancelClosingLeavesTheSetByTheClose() {
+        let loop = EventLoop()
+        let (a, b) = socketPair()
+        defer { _ = Glibc.close(b) }
+        let before = Promise<(Bool, Int)>()
+        let box = UncheckedBox(Holder())
+        loop.execute {
+            let watcher = IOWatcher(fd: a, loop: loop, onReadable: {}, onWritable: {})
+            box.value.watcher = watcher
+            watcher.setReading(true)
+            before.fulfill((watchedByKernel(loop).contains(a), loop.poller.registeredCount))
+        }
+        let registered = before.wait()
+        #expect(registered?.0 == true)
+        #expect(registered?.1 == 1)
+        let after = Promise<(Bool, Int)>()
+        loop.execute {
+            box.value.watcher?.cancelClosing { _ = Glibc.close(a) }
+            after.fulfill((watchedByKernel(loop).contains(a), loop.poller.registeredCount))
+        }
+        let closed = after.wait()
+        #expect(closed?.0 == false)
+        #expect(closed?.1 == 0)
+    }
+
     /// Two descriptors ready in one batch: whichever handler runs first cancels the other,
     /// closes its fd and watches a new socket that likely gets the same number. The event
     /// already fetched for the old registration must reach nobody.

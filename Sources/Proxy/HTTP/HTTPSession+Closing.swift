@@ -71,28 +71,13 @@ extension HTTPSession {
         let options = TCPForwarder.Options(idleTimeout: plane.config.idleTimeout, splice: plane.config.splice,
                                            initialToUpstream: toUpstream, initialToClient: toClient,
                                            onPipeShortage: { [plane] error in plane.localShortage(error, place: "splice") })
-        guard client.stream is Socket, up.stream.stream is Socket else { return startTLSTunnel(up, options) }
-        // The stream connections own (and will close) their descriptors: the tunnel takes duplicates.
-        let clientFD = (try? Syscall.duplicate(client.stream.readinessDescriptor)) ?? -1
-        let upstreamFD = (try? Syscall.duplicate(up.stream.stream.readinessDescriptor)) ?? -1
-        up.close()
-        client.close()
-        guard clientFD >= 0, upstreamFD >= 0 else {
-            if clientFD >= 0 { try? Syscall.close(clientFD) }
-            if upstreamFD >= 0 { try? Syscall.close(upstreamFD) }
-            plane.unregister(self, from: up.server)
-            return run(machine.fail("dup failed"))
-        }
-        let forwarder = TCPForwarder(client: Socket(taking: clientFD), upstream: Socket(taking: upstreamFD),
-                                     loop: plane.loop, options: options) { [weak self] stats in
-            self?.tunnelClosed(stats)
-        }
-        self.forwarder = forwarder
-        forwarder.start()
+        startTunnel(up, options)
     }
 
-    /// A TLS stream cannot be duplicated: both stream connections hand their streams over.
-    private func startTLSTunnel(_ up: UpstreamConnection, _ options: TCPForwarder.Options) {
+    /// Both stream connections hand their streams (sockets or TLS) over to the forwarder,
+    /// unwatched: no descriptor is duplicated, since a watched socket closed while a
+    /// duplicate lives would stay in the epoll set (`IOWatcher.cancelClosing`).
+    private func startTunnel(_ up: UpstreamConnection, _ options: TCPForwarder.Options) {
         var clientStream: (any ByteStream)?
         var upstreamStream: (any ByteStream)?
         let begin = { [weak self] in
