@@ -65,15 +65,23 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     }
 
     /// Installs the callbacks and starts reading. `onClosed` runs once the fd is closed.
+    /// `readFirst`: calls `onReadable` once at once, before any readiness event, and
+    /// watches the fd only if reading is still wanted after it. A client that sent its
+    /// request with its connect (most do) is then served without its fd ever entering the
+    /// epoll set: no `epoll_ctl` and no wake-up for it.
     public func start(onReadable: @escaping () -> Void, onWritable: @escaping () -> Void = {},
-                      onClosed: @escaping () -> Void = {}) {
+                      onClosed: @escaping () -> Void = {}, readFirst: Bool = false) {
         loop.preconditionInEventLoop()
         self.onReadable = onReadable
         self.onWritable = onWritable
         self.onClosed = onClosed
         readingWanted = true
-        watcher.setReading(true)
         retainedSelf = self
+        if readFirst {
+            onReadable()
+            guard readingWanted, !isClosed, !sawEOF, !readingParkedForFlush else { return }
+        }
+        watcher.setReading(true)
     }
 
     // Alive while registered: the owner may drop its reference and rely on callbacks.

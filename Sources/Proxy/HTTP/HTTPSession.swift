@@ -99,7 +99,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         state.add(self)
         state.deadlineSet(machine.deadline)
         client.start(onReadable: { [weak self] in self?.drive { $0.clientReadable() } },
-                     onWritable: { [weak self] in self?.drive { $0.clientWritable() } })
+                     onWritable: { [weak self] in self?.drive { $0.clientWritable() } }, readFirst: true)
     }
 
     /// The machine's settings from the role's configuration (read at each request head: reloads).
