@@ -109,7 +109,7 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
             guard let self, let waiter else { return }
             waiters.removeAll { $0 === waiter }
             waiter.abandon()
-            controller.logger.info("held client gone", metadata: ["client": .string(client.map { "\($0.peer)" } ?? "-")])
+            controller.logger.info("held client gone", metadata: ["client": .string(client.map { $0.peerDescription } ?? "-")])
             client?.heldClientGone()
         }
     }
@@ -164,7 +164,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
 
 /// A held client's side of the hold queue: noticing that it went away while it waits.
 protocol HeldClient: AnyObject {
-    var peer: SocketAddress { get }
+    /// The client's address, for the log.
+    var peerDescription: String { get }
     /// Calls `gone` once if the client closes while held; nil stops watching.
     func watchHangup(_ gone: (() -> Void)?)
     /// It left the hold queue because it went away: close it.

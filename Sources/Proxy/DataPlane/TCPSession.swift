@@ -12,6 +12,7 @@ import FailoverModel
 final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // confined to plane.loop.queue
     private let client: any ByteStream
     let peer: SocketAddress
+    var peerDescription: String { peer.description }
     private let plane: RolePlane
     private let accepted = WallClock.monotonicNanoseconds()
     private var tried: Set<String> = []

@@ -50,7 +50,7 @@ extension HTTPSession {
         plane.metrics.httpResponse(server: record.server, status: record.status, bytesIn: record.bytesIn, bytesOut: record.bytesOut)
         if let log = plane.accessLog {
             if record.startedNanos == 0 { record.startedNanos = WallClock.monotonicNanoseconds() }
-            log.httpRequest(role: plane.config.name, client: peer, server: record.server, method: record.method,
+            log.httpRequest(role: plane.config.name, client: peerDescription, server: record.server, method: record.method,
                             target: record.target, status: record.status, bytesIn: record.bytesIn, bytesOut: record.bytesOut,
                             startedNanos: record.startedNanos, cause: record.cause)
         }

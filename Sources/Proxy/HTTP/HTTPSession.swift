@@ -26,7 +26,9 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     let plane: RolePlane
     let state: HTTPPlaneState
     let client: StreamConnection
-    let peer: SocketAddress
+    // The client's address as host and port: a `SocketAddress` would keep 128 bytes per
+    // connection (idle ones included) for the access log's sake.
+    let peerPort: UInt16
     let peerHost: String
     /// `X-Forwarded-Proto`: "https" on a `tls` listener.
     let forwardedProto: String
@@ -86,7 +88,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         self.slot = slot
         self.plane = plane
         self.state = state
-        self.peer = peer
+        peerPort = peer.port
         peerHost = peer.host
         forwardedProto = secure ? "https" : "http"
         client = StreamConnection(stream: stream, loop: plane.loop)
@@ -109,6 +111,9 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     }
 
     private static func nanoseconds(_ d: Duration) -> UInt64 { UInt64(max(1, d.wholeNanoseconds)) }
+
+    /// The client's address as the access log writes it (`[v6]:port` or `v4:port`).
+    var peerDescription: String { peerHost.contains(":") ? "[\(peerHost)]:\(peerPort)" : "\(peerHost):\(peerPort)" }
 
     /// The session's one clock: the plane's monotonic time, in nanoseconds.
     var now: UInt64 { state.now }

@@ -96,7 +96,7 @@ public final class AccessLog: Sendable {
 
 extension AccessLog {
     /// One line per HTTP exchange, errors included: `cause` says why when it did not end normally.
-    func httpRequest(role: String, client: SocketAddress, server: String?, method: String, target: String,
+    func httpRequest(role: String, client: String, server: String?, method: String, target: String,
                      status: Int, bytesIn: UInt64, bytesOut: UInt64, startedNanos: UInt64, cause: String) {
         guard isOn else { return }
         let ms = Double(WallClock.monotonicNanoseconds() - startedNanos) / 1_000_000
