@@ -131,7 +131,8 @@ listen webhttp
   http-reuse always
   server a 127.0.0.1:$WEB
 EOF
-"$HAPROXY" -f "$TMP/haproxy.cfg" -db >/dev/null 2>&1 & HAPROXY_PID=$!; PIDS+=($HAPROXY_PID)
+start_haproxy() { "$HAPROXY" -f "$TMP/haproxy.cfg" -db >/dev/null 2>&1 & HAPROXY_PID=$!; PIDS+=($HAPROXY_PID); }
+start_haproxy
 
 cat >"$TMP/proxy.conf" <<EOF
 shutdown-timeout 1s;
@@ -170,7 +171,8 @@ role webhttp {
 }
 EOF
 fi
-"$PROXY_BIN" run --config "$TMP/proxy.conf" 2>"$TMP/proxy.log" & PROXY_PID=$!; PIDS+=($PROXY_PID)
+start_proxy() { "$PROXY_BIN" run --config "$TMP/proxy.conf" 2>"$TMP/proxy.log" & PROXY_PID=$!; PIDS+=($PROXY_PID); }
+start_proxy
 
 wait_port() {
   for _ in $(seq 1 100); do
@@ -181,6 +183,16 @@ wait_port() {
 }
 for p in $IPERF $WEB $NG_WEB_HTTP $HA_IPERF $HA_WEB_TCP $FP_IPERF $FP_WEB_TCP; do wait_port $p; done
 sleep 1.5  # first health verdicts
+
+# Memory per connection is measured on fresh processes: after load runs, either heap holds
+# freed memory that new connections reuse, and RSS then says less than they cost.
+fresh_proxies() {  # PORT...: restarts failover-proxy and HAProxy, waits for PORTs and first verdicts
+  kill "$PROXY_PID" "$HAPROXY_PID" 2>/dev/null || true
+  wait "$PROXY_PID" "$HAPROXY_PID" 2>/dev/null || true
+  start_haproxy; start_proxy
+  for p in "$@"; do wait_port "$p"; done
+  sleep 1.5
+}
 
 gbits() {  # iperf3 throughput in Gbit/s; retried when the server is still busy with the last test
   local out
@@ -240,13 +252,14 @@ for line in open(sys.argv[1]):
         calls += int(p[3])
 print("%.2f" % (calls / requests) if requests else 0)' "$TMP/strace.$pid" "$(echo "$out" | awk '/requests in/ {print $1}')"
 }
-rss_keepalive() {  # PID PORT: RSS (KiB) of PID with 1000 idle keep-alive connections that each made one request
+rss_keepalive() {  # PID PORT: RSS (KiB) of PID just before, and with, 1000 idle keep-alive connections that each made one request
   python3 - "$1" "$2" <<'EOF'
 import socket, sys, time
 pid, port = int(sys.argv[1]), int(sys.argv[2])
 def rss():
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"): return int(line.split()[1])
+before = rss()
 socks = []
 for _ in range(1000):
     s = socket.create_connection(("127.0.0.1", port), 5)
@@ -258,7 +271,7 @@ for _ in range(1000):
         data += chunk
     socks.append(s)
 time.sleep(1.0)
-print(rss())
+print(before, rss())
 for s in socks: s.close()
 EOF
 }
@@ -267,18 +280,19 @@ rss_now() {  # current RSS (KiB) of PID
   awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
 }
 median() { python3 -c "import sys,statistics; m=statistics.median(float(x) for x in sys.argv[1:]); print(('%.2f' if m < 10 else '%.1f' if m < 100 else '%d') % m)" "$@"; }
-rss_idle() {  # RSS (KiB) of PID while 1000 idle connections are open through PORT
+rss_idle() {  # RSS (KiB) of PID just before, and while, 1000 idle connections are open through PORT
   python3 - "$1" "$2" <<'EOF'
 import socket, sys, time
 pid, port = int(sys.argv[1]), int(sys.argv[2])
 def rss():
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"): return int(line.split()[1])
+before = rss()
 socks = []
 for _ in range(1000):
     socks.append(socket.create_connection(("127.0.0.1", port), 5))
 time.sleep(1.0)
-print(rss())
+print(before, rss())
 for s in socks: s.close()
 EOF
 }
@@ -299,8 +313,9 @@ done
 echo "runs: direct ${d_tp[*]} | proxy ${f_tp[*]} | haproxy ${h_tp[*]} Gbit/s; direct ${d_cr[*]} | proxy ${f_cr[*]} | haproxy ${h_cr[*]} conn/s"
 D_TP=$(median "${d_tp[@]}"); F_TP=$(median "${f_tp[@]}"); H_TP=$(median "${h_tp[@]}")
 D_CR=$(median "${d_cr[@]}"); F_CR=$(median "${f_cr[@]}"); H_CR=$(median "${h_cr[@]}")
-F_RSS=$(rss_idle $PROXY_PID $FP_WEB_TCP); H_RSS=$(rss_idle $HAPROXY_PID $HA_WEB_TCP)
-F_PER=$(per_conn $F_RSS $F_BASE); H_PER=$(per_conn $H_RSS $H_BASE)
+fresh_proxies $FP_WEB_TCP $HA_WEB_TCP
+read -r F_PRE F_RSS <<<"$(rss_idle $PROXY_PID $FP_WEB_TCP)"; read -r H_PRE H_RSS <<<"$(rss_idle $HAPROXY_PID $HA_WEB_TCP)"
+F_PER=$(per_conn $F_RSS $F_PRE); H_PER=$(per_conn $H_RSS $H_PRE)
 
 printf '\n## TCP (mode tcp)\n\n'
 printf '| measure | direct | failover-proxy | HAProxy 2.6 (splice) | proxy/direct | proxy/HAProxy |\n|---|---|---|---|---|---|\n'
@@ -308,7 +323,7 @@ printf '| bulk throughput, Gbit/s (iperf3, 1 stream) | %s | %s | %s | %s | %s |\
 printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s |\n' "$D_CR" "$F_CR" "$H_CR" "$(ratio $F_CR $D_CR)" "$(ratio $F_CR $H_CR)"
 printf '| RSS at start, no connections yet, KiB | - | %s | %s | - | %s |\n' "$F_BASE" "$H_BASE" "$(ratio $F_BASE $H_BASE)"
 printf '| RSS at 1,000 idle connections, KiB | - | %s | %s | - | %s |\n' "$F_RSS" "$H_RSS" "$(ratio $F_RSS $H_RSS)"
-printf '| KiB per idle connection (RSS with them − RSS at start, ÷ 1000) | - | %s | %s | - | %s |\n' "$F_PER" "$H_PER" "$(ratio $F_PER $H_PER)"
+printf '| KiB per idle connection (RSS with them − RSS just before, ÷ 1000) | - | %s | %s | - | %s |\n' "$F_PER" "$H_PER" "$(ratio $F_PER $H_PER)"
 fi
 
 if grep -q "role webhttp" "$TMP/proxy.conf"; then
@@ -334,8 +349,9 @@ if grep -q "role webhttp" "$TMP/proxy.conf"; then
   F_CPU=$(median "${f_c[@]}"); H_CPU=$(median "${h_c[@]}")
   D_KC=$(median "${d_k[@]}"); F_KC=$(median "${f_k[@]}"); H_KC=$(median "${h_k[@]}"); N_KC=$(median "${n_k[@]}")
   F_SYS=$(syscalls_per_request $PROXY_PID $FP_WEB_HTTP); H_SYS=$(syscalls_per_request $HAPROXY_PID $HA_WEB_HTTP)
-  F_KRSS=$(rss_keepalive $PROXY_PID $FP_WEB_HTTP); H_KRSS=$(rss_keepalive $HAPROXY_PID $HA_WEB_HTTP)
-  F_KPER=$(per_conn $F_KRSS $F_BASE); H_KPER=$(per_conn $H_KRSS $H_BASE)
+  fresh_proxies $FP_WEB_HTTP $HA_WEB_HTTP
+  read -r F_KPRE F_KRSS <<<"$(rss_keepalive $PROXY_PID $FP_WEB_HTTP)"; read -r H_KPRE H_KRSS <<<"$(rss_keepalive $HAPROXY_PID $HA_WEB_HTTP)"
+  F_KPER=$(per_conn $F_KRSS $F_KPRE); H_KPER=$(per_conn $H_KRSS $H_KPRE)
   printf '\n## HTTP (keep-alive, small responses, wrk -c50)\n\n'
   printf '| measure | direct nginx | failover-proxy | HAProxy 2.6 | nginx proxy_pass | proxy/direct | proxy/HAProxy | proxy/nginx |\n|---|---|---|---|---|---|---|---|\n'
   printf '| requests/s | %s | %s | %s | %s | %s | %s | %s |\n' "$D_RPS" "$F_RPS" "$H_RPS" "$N_RPS" "$(ratio $F_RPS $D_RPS)" "$(ratio $F_RPS $H_RPS)" "$(ratio $F_RPS $N_RPS)"
@@ -344,7 +360,7 @@ if grep -q "role webhttp" "$TMP/proxy.conf"; then
   printf '| system calls per request (strace -c -f, %s requests, wrk -c10) | - | %s | %s | - | - | %s | - |\n' "$SYSCALL_REQUESTS" "$F_SYS" "$H_SYS" "$(ratio $F_SYS $H_SYS)"
   printf '| connection rate, conn/s (wrk, Connection: close) | %s | %s | %s | %s | %s | %s | %s |\n' "$D_KC" "$F_KC" "$H_KC" "$N_KC" "$(ratio $F_KC $D_KC)" "$(ratio $F_KC $H_KC)" "$(ratio $F_KC $N_KC)"
   printf '| RSS at 1,000 idle keep-alive connections (one request each), KiB | - | %s | %s | - | - | %s | - |\n' "$F_KRSS" "$H_KRSS" "$(ratio $F_KRSS $H_KRSS)"
-  printf '| KiB per idle keep-alive connection (RSS with them − RSS at start, ÷ 1000) | - | %s | %s | - | - | %s | - |\n' "$F_KPER" "$H_KPER" "$(ratio $F_KPER $H_KPER)"
+  printf '| KiB per idle keep-alive connection (RSS with them − RSS just before, ÷ 1000) | - | %s | %s | - | - | %s | - |\n' "$F_KPER" "$H_KPER" "$(ratio $F_KPER $H_KPER)"
 fi
 
 if [ "$TCP_ONLY" != 1 ] && [ "$HTTP_ONLY" != 1 ]; then
