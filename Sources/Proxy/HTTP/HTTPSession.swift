@@ -37,7 +37,11 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
 
     var machine: HTTPExchange
     /// Actions not yet carried out, and whether the queue is being worked through.
-    private var actions: [HTTPExchange.Action] = []
+    /// The queue of actions: the next one inline (most steps queue one), the rest in an
+    /// array that exists only while it holds some. An array alone would keep its storage
+    /// (80 bytes) for the connection's life, idle included.
+    private var nextAction: HTTPExchange.Action?
+    private var laterActions: [HTTPExchange.Action] = []
     private var driving = false
 
     // Client → upstream.
@@ -131,7 +135,11 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
         driving = true
         let before = machine.deadline
         handler(self)
-        while !actions.isEmpty { perform(actions.removeFirst()) }
+        while let action = nextAction {
+            nextAction = laterActions.isEmpty ? nil : laterActions.removeFirst()
+            perform(action)
+        }
+        if laterActions.capacity > 0 { laterActions = [] }
         driving = false
         if machine.deadline != before { state.deadlineSet(machine.deadline) }
     }
@@ -139,7 +147,11 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     /// Queues what the machine decided; it is carried out once the current step returns.
     func run(_ action: HTTPExchange.Action) {
         if action == .none { return }
-        if driving { actions.append(action) } else { drive { $0.actions.append(action) } }
+        if driving { enqueue(action) } else { drive { $0.enqueue(action) } }
+    }
+
+    private func enqueue(_ action: HTTPExchange.Action) {
+        if nextAction == nil { nextAction = action } else { laterActions.append(action) }
     }
 
     private func perform(_ action: HTTPExchange.Action) {
