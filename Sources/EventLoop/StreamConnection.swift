@@ -28,7 +28,7 @@ public enum WriteResult: Equatable, Sendable {
 /// socket has room. Pausing and resuming reads only flips a flag; the read source is
 /// suspended lazily when it fires while paused, so pause/resume within one event costs
 /// nothing. Call everything on `loop`. The connection keeps itself alive until `close()`.
-public final class StreamConnection: @unchecked Sendable {  // confined to loop.queue
+public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // confined to loop.queue
     public let loop: EventLoop
     public let stream: any ByteStream
     private var watcher: IOWatcher!
@@ -58,10 +58,7 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
     public init(stream: any ByteStream, loop: EventLoop) {
         self.stream = stream
         self.loop = loop
-        watcher = IOWatcher(
-            fd: stream.readinessDescriptor, loop: loop,
-            onReadable: { [unowned self] in self.readableEvent() },
-            onWritable: { [unowned self] in self.writableEvent() })
+        watcher = IOWatcher(fd: stream.readinessDescriptor, loop: loop, target: self)
     }
 
     /// Installs the callbacks and starts reading. `onClosed` runs once the fd is closed.
@@ -86,6 +83,9 @@ public final class StreamConnection: @unchecked Sendable {  // confined to loop.
 
     // Alive while registered: the owner may drop its reference and rely on callbacks.
     private var retainedSelf: StreamConnection?
+
+    func readable(_ watcher: IOWatcher) { readableEvent() }
+    func writable(_ watcher: IOWatcher) { writableEvent() }
 
     private func readableEvent() {
         if !readingWanted {

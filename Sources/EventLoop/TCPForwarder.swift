@@ -67,12 +67,8 @@ public final class TCPForwarder: @unchecked Sendable {  // confined to loop.queu
             isSplicing ? SpliceRelay(pool: loop.pipePool, buffers: loop.bufferPool, onPipeShortage: options.onPipeShortage) as Relay
                 : CopyRelay(pool: loop.bufferPool) as Relay
         }
-        clientWatcher = IOWatcher(
-            fd: client.readinessDescriptor, loop: loop,
-            onReadable: { [unowned self] in pump(up) }, onWritable: { [unowned self] in pump(down) })
-        upstreamWatcher = IOWatcher(
-            fd: upstream.readinessDescriptor, loop: loop,
-            onReadable: { [unowned self] in pump(down) }, onWritable: { [unowned self] in pump(up) })
+        clientWatcher = IOWatcher(fd: client.readinessDescriptor, loop: loop, target: self)
+        upstreamWatcher = IOWatcher(fd: upstream.readinessDescriptor, loop: loop, target: self)
         up = Direction(source: client, sink: upstream, sourceSide: .client, sinkSide: .upstream,
                        sourceWatcher: clientWatcher, sinkWatcher: upstreamWatcher,
                        relay: makeRelay(), initial: options.initialToUpstream)
@@ -284,4 +280,10 @@ final class Direction: PumpLeg {
         }
         return result
     }
+}
+
+extension TCPForwarder: IOEventTarget {
+    // The client's input goes up, the upstream's down; room on a side drains toward it.
+    func readable(_ watcher: IOWatcher) { pump(watcher === clientWatcher ? up : down) }
+    func writable(_ watcher: IOWatcher) { pump(watcher === clientWatcher ? down : up) }
 }
