@@ -19,6 +19,12 @@ public enum WriteResult: Equatable, Sendable {
     case error(SyscallError)
 }
 
+/// An owner that takes its connection's events itself (see `StreamConnection.start(owner:)`).
+public protocol StreamConnectionOwner: AnyObject {
+    func connectionReadable()
+    func connectionWritable()
+}
+
 /// A non-blocking byte stream (a socket, or TLS over one) on its loop, for protocol code
 /// (the HTTP proxy).
 ///
@@ -36,6 +42,7 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
     var hangupWatcher: IOWatcher { watcher }
     private var onReadable: () -> Void = {}
     private var onWritable: () -> Void = {}
+    private weak var owner: (any StreamConnectionOwner)?
     private var onClosed: () -> Void = {}
     private var readingWanted = false
     private var writeWanted = false
@@ -72,13 +79,33 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
         self.onReadable = onReadable
         self.onWritable = onWritable
         self.onClosed = onClosed
+        begin(readFirst: readFirst)
+    }
+
+    /// `start` for an owner that takes the events itself (held weakly): no closure contexts
+    /// to keep for the connection's life (an HTTP client connection, idle ones included).
+    public func start(owner: any StreamConnectionOwner, readFirst: Bool = false) {
+        loop.preconditionInEventLoop()
+        self.owner = owner
+        begin(readFirst: readFirst)
+    }
+
+    private func begin(readFirst: Bool) {
         readingWanted = true
         retainedSelf = self
         if readFirst {
-            onReadable()
+            callReadable()
             guard readingWanted, !isClosed, !sawEOF, !readingParkedForFlush else { return }
         }
         watcher.setReading(true)
+    }
+
+    private func callReadable() {
+        if let owner { owner.connectionReadable() } else { onReadable() }
+    }
+
+    private func callWritable() {
+        if let owner { owner.connectionWritable() } else { onWritable() }
     }
 
     // Alive while registered: the owner may drop its reference and rely on callbacks.
@@ -92,7 +119,7 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
             watcher.setReading(false)  // paused since the last event: suspend now
             return
         }
-        onReadable()
+        callReadable()
         scheduleBufferedInput()
     }
 
@@ -111,7 +138,7 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
         if writeWanted {
             writeWanted = false
             inWritableCallback = true
-            onWritable()
+            callWritable()
             inWritableCallback = false
         }
         if !writeWanted && !flushWanted { watcher.setWriting(false) }
@@ -221,6 +248,7 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
         watcher.cancel { [self] in
             onReadable = {}
             onWritable = {}
+            owner = nil
             onClosed = {}
             retainedSelf = nil
             body(stream)
@@ -238,6 +266,7 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
             let closed = onClosed
             onReadable = {}
             onWritable = {}
+            owner = nil
             onClosed = {}
             retainedSelf = nil
             closed()

@@ -14,7 +14,7 @@ import HTTPExchange
 /// connection, bodies streamed through the same buffers with backpressure: a side is read
 /// only while the other side's output is empty. The large rest of a Content-Length body
 /// between two plain sockets goes by splice(2) instead (HTTPSession+Splice).
-final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined to plane.loop
+final class HTTPSession: ProxySession, UpstreamOwner, HeldClient, StreamConnectionOwner {  // confined to plane.loop
     /// Request bodies up to this size travel in the same write as the head, and can be
     /// resent on a retry.
     static let inlineBodyLimit = 16 * 1024
@@ -104,8 +104,7 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     func start() {
         state.add(self)
         state.deadlineSet(machine.deadline)
-        client.start(onReadable: { [weak self] in self?.drive { $0.clientReadable() } },
-                     onWritable: { [weak self] in self?.drive { $0.clientWritable() } }, readFirst: true)
+        client.start(owner: self, readFirst: true)
     }
 
     /// The machine's settings from the role's configuration (read at each request head: reloads).
@@ -198,6 +197,9 @@ final class HTTPSession: ProxySession, UpstreamOwner, HeldClient {  // confined 
     }
 
     // MARK: events
+
+    func connectionReadable() { drive { $0.clientReadable() } }
+    func connectionWritable() { drive { $0.clientWritable() } }
 
     private func clientReadable() {
         switch machine.state {
