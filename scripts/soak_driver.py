@@ -58,8 +58,11 @@ def tcp_client():
                     raise RuntimeError("no greeting")
                 f.write(b"hello soak\n")
                 f.flush()
-                if f.readline() != b"hello soak\n":
-                    raise RuntimeError("bad echo")
+                reply = f.readline()
+                if reply != b"hello soak\n":
+                    # b"" is the connection closed (a `stop` of its server); anything else
+                    # would be bytes from elsewhere.
+                    raise RuntimeError("bad echo: %r" % reply[:80])
             count("tcp_ok")
         except Exception as error:  # noqa: BLE001
             count("tcp_err", error)
