@@ -42,7 +42,9 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
     var hangupWatcher: IOWatcher { watcher }
     private var onReadable: () -> Void = {}
     private var onWritable: () -> Void = {}
-    private weak var owner: (any StreamConnectionOwner)?
+    /// Strong until `close` or `detach`, which end the cycle: a weak reference would give
+    /// the owner a side table, and every retain and release of it the runtime's slow path.
+    private var owner: (any StreamConnectionOwner)?
     private var onClosed: () -> Void = {}
     private var readingWanted = false
     private var writeWanted = false
@@ -82,8 +84,9 @@ public final class StreamConnection: IOEventTarget, @unchecked Sendable {  // co
         begin(readFirst: readFirst)
     }
 
-    /// `start` for an owner that takes the events itself (held weakly): no closure contexts
-    /// to keep for the connection's life (an HTTP client connection, idle ones included).
+    /// `start` for an owner that takes the events itself (held until `close` or `detach`):
+    /// no closure contexts to keep for the connection's life (an HTTP client connection,
+    /// idle ones included).
     public func start(owner: any StreamConnectionOwner, readFirst: Bool = false) {
         loop.preconditionInEventLoop()
         self.owner = owner

@@ -44,11 +44,9 @@ extension HTTPSession {
         connectNumber &+= 1
         let number = connectNumber
         connectAttempt = UpstreamConnect.start(to: route.address, tls: plane.upstreamTLS(for: route.server), on: plane.loop,
-                                               timeout: plane.config.connectTimeout) { [weak self] result in
-            guard let self else {
-                if case .success(let stream) = result { stream.close() }
-                return
-            }
+                                               timeout: plane.config.connectTimeout) { [self] result in
+            // Held strongly (a weak capture would slow every retain of the session): the
+            // attempt ends by completing or by `cancelConnect`, which the close calls.
             drive { $0.connected(result, route, number: number) }
         }
     }

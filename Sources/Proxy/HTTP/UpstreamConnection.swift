@@ -13,7 +13,7 @@ protocol UpstreamOwner: AnyObject {
 /// One keep-alive connection to a server: its socket, its read buffer and response parser.
 /// Owned by one exchange at a time, or idle in its loop's `UpstreamPool`, where any byte
 /// or EOF from the server means it is unusable and it is closed at once.
-final class UpstreamConnection {  // confined to the loop
+final class UpstreamConnection: StreamConnectionOwner {  // confined to the loop
     let server: String
     let stream: StreamConnection
     var buffer: IOBuffer
@@ -32,9 +32,7 @@ final class UpstreamConnection {  // confined to the loop
         self.stream = StreamConnection(stream: stream, loop: loop)
         buffer = IOBuffer(capacity: bufferSize)
         parser = HTTPResponseParser()
-        self.stream.start(
-            onReadable: { [weak self] in self?.readable() },
-            onWritable: { [weak self] in self?.owner?.upstreamWritable() })
+        self.stream.start(owner: self)
     }
 
     var isClosed: Bool { stream.isClosed }
@@ -47,7 +45,9 @@ final class UpstreamConnection {  // confined to the loop
         return false
     }
 
-    private func readable() {
+    func connectionWritable() { owner?.upstreamWritable() }
+
+    func connectionReadable() {
         if let owner { owner.upstreamReadable(); return }
         // Idle over TLS: a record that carries no data (a KeyUpdate, a late session
         // ticket) is taken by the read and leaves the connection usable.
