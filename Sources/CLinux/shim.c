@@ -72,6 +72,7 @@ const unsigned int CLINUX_EPOLLOUT = EPOLLOUT;
 const unsigned int CLINUX_EPOLLERR = EPOLLERR;
 const unsigned int CLINUX_EPOLLHUP = EPOLLHUP;
 const unsigned int CLINUX_EPOLLRDHUP = EPOLLRDHUP;
+const unsigned int CLINUX_EPOLLONESHOT = EPOLLONESHOT;
 
 int clinux_available_cpus(void) {
     cpu_set_t set;

@@ -49,6 +49,8 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
     private var watcher: IOWatcher?
     private var timer: TimerHandle?
     private var cancelRequested = false
+    /// The watch's one-shot event fired: the kernel disarmed it.
+    private var eventFired = false
     private var deferredCompletion: ((Result<Socket, ConnectError>) -> Void)?
 
     init(loop: EventLoop, completion: @escaping (Result<Socket, ConnectError>) -> Void) {
@@ -94,12 +96,14 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
         let watcher = IOWatcher(fd: socket.readinessDescriptor, loop: loop,
                                 onReadable: {}, onWritable: { [unowned self] in self.writable() })
         self.watcher = watcher
+        watcher.oneShot = true
         watcher.setWriting(true)
         timer = loop.scheduleLoopTimer(after: timeout) { [self] in self.finish(.failure(.timedOut)) }
     }
 
     private func writable() {
         guard let socket else { return }
+        eventFired = true
         // Connected, unless epoll says ERR or HUP: only then ask SO_ERROR which error.
         if let watcher, watcher.currentEvents & (CLINUX_EPOLLERR | CLINUX_EPOLLHUP) == 0 {
             return finish(.success(socket))
@@ -132,7 +136,8 @@ public final class ConnectAttempt: @unchecked Sendable {  // state confined to l
         timer = nil
         let socket = self.socket
         self.socket = nil
-        watcher?.cancel {}
+        // Connected with the event in: the disarmed registration stays for the session.
+        if case .success = result, eventFired { watcher?.parkAfterOneShot() } else { watcher?.cancel {} }
         watcher = nil
         if case .failure = result { socket?.close() }
         if deferred {

@@ -28,18 +28,28 @@ final class IOWatcher {
     /// Watching for the peer's close alone (a held client): EPOLLRDHUP without EPOLLIN.
     private(set) var hangupActive = false
     private var cancelled = false
+    /// The next registration is one-shot: the kernel disarms it when its event fires
+    /// (a connect's watch, ended by `parkAfterOneShot`).
+    var oneShot = false
     /// The events being handled, inside a callback (else 0): ERR/HUP tell a failed
     /// connect; RDHUP tells a short read that the FIN is in too.
     private(set) var currentEvents: UInt32 = 0
 
     /// Handling a readable event with no FIN (RDHUP), HUP or error: a read that comes
     /// back short emptied the socket, and another would only say EAGAIN (a long-lived
-    /// stream saves a read per event). With the FIN reported, or outside an event (a
-    /// session's first read, where a response and its FIN are often both in), reading
-    /// on finds the EOF now instead of a wake-up and two `epoll_ctl` later (measured).
-    /// A wrong guess costs a wake-up, never data: epoll is level-triggered.
-    var shortReadEmptiesSocket: Bool {
-        currentEvents & CLINUX_EPOLLIN != 0
+    /// stream saves a read per event). With the FIN reported, reading on finds the EOF
+    /// now instead of a wake-up and two `epoll_ctl` later (measured). A wrong guess costs
+    /// a wake-up, never data: epoll is level-triggered.
+    var shortReadEmptiesSocket: Bool { shortReadEmptiesSocket(outsideAnEvent: false) }
+
+    /// The same, and for a read outside any event of this fd (a session's first read, or
+    /// one that the other side's writability started): `outsideAnEvent` says whether a
+    /// short read then counts as empty. A client's first bytes rarely come with its FIN,
+    /// since it waits for the answer; a server's answer often does (one that closes after
+    /// answering): there, reading on finds the EOF now.
+    func shortReadEmptiesSocket(outsideAnEvent: Bool) -> Bool {
+        if currentEvents == 0 { return outsideAnEvent }
+        return currentEvents & CLINUX_EPOLLIN != 0
             && currentEvents & (CLINUX_EPOLLRDHUP | CLINUX_EPOLLHUP | CLINUX_EPOLLERR) == 0
     }
     private struct UnownedTarget {
@@ -94,7 +104,7 @@ final class IOWatcher {
 
     private var mask: UInt32 {
         (readingActive || hangupActive ? CLINUX_EPOLLRDHUP : 0) | (readingActive ? CLINUX_EPOLLIN : 0)
-            | (writingActive ? CLINUX_EPOLLOUT : 0)
+            | (writingActive ? CLINUX_EPOLLOUT : 0) | (oneShot ? CLINUX_EPOLLONESHOT : 0)
     }
 
     private func update() {
@@ -148,6 +158,21 @@ final class IOWatcher {
     /// duplicates a watched socket and starts no processes.
     func cancelClosing(_ close: () -> Void) { cancel(closing: true, close) }
 
+    /// Stops all events of a one-shot watch whose event fired (and disarmed it), leaving
+    /// the descriptor in the set for the next watcher of it to re-arm (`Poller.park`).
+    func parkAfterOneShot() {
+        guard !cancelled else { return }
+        precondition(oneShot, "only a one-shot registration is disarmed by its event")
+        cancelled = true
+        handlers = .none
+        if registered {
+            loop.poller.park(fd: fd, token: token)
+            registered = false
+        }
+        writingActive = false
+        readingActive = false
+    }
+
     private func cancel(closing: Bool, _ done: () -> Void) {
         guard !cancelled else { return }
         cancelled = true
@@ -157,6 +182,7 @@ final class IOWatcher {
             if closing { loop.poller.forget(token: token) } else { loop.poller.deregister(fd: fd, token: token) }
             registered = false
         }
+        if closing { loop.poller.closing(fd: fd) }
         readingActive = false
         writingActive = false
         hangupActive = false

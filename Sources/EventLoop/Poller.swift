@@ -23,6 +23,9 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
     private var slots: [IOWatcher?] = []
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
+    /// By descriptor: left in the set disarmed by a one-shot watch that fired (a finished
+    /// connect, see `park`); the next registration re-arms it with `EPOLL_CTL_MOD`.
+    private var parked: [Bool] = []
     private let events: UnsafeMutablePointer<clinux_poll_event>
 
     init(queue: DispatchQueue) {
@@ -62,13 +65,42 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
             generations.append(0)
         }
         let token = UInt64(generations[index]) << 32 | UInt64(index)
-        if (try? Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_ADD, fd: fd, events: mask, token: token)) == nil {
+        if (try? add(fd: fd, mask: mask, token: token)) == nil {
             // Only a closed or non-pollable descriptor fails here. Report it as an error
             // event, a queue turn later (not from inside the owner's call), so the owner's
             // next call on the fd sees what is wrong.
             queue.async { [weak self] in self?.watcher(for: token)?.handle(events: CLINUX_EPOLLERR) }
         }
         return token
+    }
+
+    private func add(fd: CInt, mask: UInt32, token: UInt64) throws(SyscallError) {
+        if Int(fd) < parked.count && parked[Int(fd)] {
+            parked[Int(fd)] = false
+            do {
+                return try Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_MOD, fd: fd, events: mask, token: token)
+            } catch where error.errno == .noSuchFileOrDirectory {
+                // Closed and its number reused without `closing(fd:)` (by code that closes
+                // a socket itself): not in the set any more.
+            }
+        }
+        try Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_ADD, fd: fd, events: mask, token: token)
+    }
+
+    /// Frees `token`'s slot and leaves `fd` in the set, disarmed: only for a one-shot
+    /// registration whose event fired (the kernel disarmed it). A connect's watch ends so,
+    /// without the `EPOLL_CTL_DEL` whose `EPOLL_CTL_ADD` the session's watch would redo
+    /// (one `epoll_ctl` less per connection), or none at all when the session never waits
+    /// on the socket (its close removes it).
+    func park(fd: CInt, token: UInt64) {
+        forget(token: token)
+        if Int(fd) >= parked.count { parked += repeatElement(false, count: Int(fd) + 1 - parked.count) }
+        parked[Int(fd)] = true
+    }
+
+    /// `fd` is being closed: a parked registration goes with it.
+    func closing(fd: CInt) {
+        if Int(fd) < parked.count { parked[Int(fd)] = false }
     }
 
     func modify(fd: CInt, token: UInt64, mask: UInt32) {

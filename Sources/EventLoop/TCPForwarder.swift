@@ -261,7 +261,8 @@ final class Direction: PumpLeg {
         switch try relay.fill(from: source) {
         case .processed(0): return .endOfStream
         case .processed(let n):
-            return .bytes(n, sourceDrained: relay.lastFillDrainedSocket && sourceWatcher.shortReadEmptiesSocket)
+            return .bytes(n, sourceDrained: relay.lastFillDrainedSocket
+                          && sourceWatcher.shortReadEmptiesSocket(outsideAnEvent: sourceSide == .client))
         case .wouldBlock: return .wouldBlock
         }
     }

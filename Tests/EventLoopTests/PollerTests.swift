@@ -6,14 +6,14 @@ import Testing
 
 /// The per-loop epoll set behind IOWatcher.
 struct PollerTests {
-    private func socketPair() -> (CInt, CInt) {
+    fileprivate func socketPair() -> (CInt, CInt) {
         var fds: [CInt] = [-1, -1]
         let rc = socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0, &fds)
         precondition(rc == 0, "socketpair failed")
         return (fds[0], fds[1])
     }
 
-    private func send(_ fd: CInt) {
+    fileprivate func send(_ fd: CInt) {
         var byte: UInt8 = 1
         _ = Glibc.write(fd, &byte, 1)
     }
@@ -169,7 +169,112 @@ struct PollerTests {
     }
 }
 
-private final class Holder { var watcher: IOWatcher? }
+
+/// A connect's one-shot watch and the descriptor it leaves in the set (`Poller.park`).
+extension PollerTests {
+    /// The kernel's event mask for `fd` in the loop's epoll set; nil when it is not there.
+    private func kernelMask(_ loop: EventLoop, _ fd: CInt) -> UInt32? {
+        let path = "/proc/self/fdinfo/\(loop.poller.epollDescriptor)"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("tfd:") {
+            let words = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard words.count >= 4, CInt(words[1]) == fd, words[2] == "events:" else { continue }
+            return UInt32(words[3], radix: 16)
+        }
+        return nil
+    }
+
+    /// A finished connect leaves its socket in the set, disarmed, with no `EPOLL_CTL_DEL`;
+    /// the next watcher re-arms it (an `EPOLL_CTL_ADD` would fail with EEXIST).
+    @Test func aFinishedConnectLeavesItsSocketInTheSetForTheNextWatcher() throws {
+        let server = try EchoServer()
+        defer { server.close() }
+        let loop = EventLoop()
+        let seen = Promise<(parked: UInt32?, slots: Int, armed: UInt32?)>()
+        let echoed = Promise<UInt8>()
+        let box = UncheckedBox(Holder())
+        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
+            result in
+            guard case .success(let socket) = result else { return seen.fulfill((nil, -1, nil)) }
+            let fd = socket.readinessDescriptor
+            let parked = kernelMask(loop, fd)
+            let slots = loop.poller.registeredCount
+            let watcher = IOWatcher(fd: fd, loop: loop, onReadable: {
+                var byte: UInt8 = 0
+                if Glibc.read(fd, &byte, 1) == 1 { echoed.fulfill(byte) }
+            }, onWritable: {})
+            box.value.watcher = watcher
+            box.value.socket = socket
+            watcher.setReading(true)
+            seen.fulfill((parked, slots, kernelMask(loop, fd)))
+            var byte: UInt8 = 0x2a
+            _ = Glibc.write(fd, &byte, 1)
+        }
+        let state = seen.wait()
+        #expect(state?.parked == CLINUX_EPOLLONESHOT)  // in the set, no event armed
+        #expect(state?.slots == 0)
+        #expect(state?.armed.map { $0 & CLINUX_EPOLLIN != 0 } == true)
+        #expect(echoed.wait() == 0x2a)
+        let closed = Promise<Bool>()
+        loop.execute {
+            let fd = box.value.socket!.readinessDescriptor
+            box.value.watcher?.cancelClosing { box.value.socket?.close() }
+            closed.fulfill(kernelMask(loop, fd) == nil)
+        }
+        #expect(closed.wait() == true)
+    }
+
+    /// A parked socket closed by code that does not tell the poller, its number then taken
+    /// by a new descriptor: the new one is still watched (the re-arm finds nothing, so it
+    /// is added).
+    @Test func aParkedNumberClosedAndReusedIsWatchedAfresh() throws {
+        let server = try EchoServer()
+        defer { server.close() }
+        let loop = EventLoop()
+        let peer = Promise<CInt>()
+        let readable = Promise<Void>()
+        let armed = Promise<UInt32?>()
+        let box = UncheckedBox(Holder())
+        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
+            result in
+            guard case .success(let socket) = result else { return peer.fulfill(-1) }
+            let fd = socket.readinessDescriptor
+            socket.close()
+            let (a, b) = socketPair()
+            if a != fd {  // the parked number, now another socket
+                _ = dup2(a, fd)
+                _ = Glibc.close(a)
+            }
+            let watcher = IOWatcher(fd: fd, loop: loop, onReadable: {
+                readable.fulfill(())
+                box.value.watcher?.setReading(false)
+            }, onWritable: {})
+            box.value.watcher = watcher
+            box.value.fd = fd
+            watcher.setReading(true)
+            armed.fulfill(kernelMask(loop, fd))
+            peer.fulfill(b)
+        }
+        let b = peer.wait() ?? -1
+        #expect(b >= 0)
+        #expect(armed.wait()?.map { $0 & CLINUX_EPOLLIN != 0 } == true)
+        send(b)
+        #expect(readable.wait() != nil)
+        let done = Promise<Void>()
+        loop.execute {
+            box.value.watcher?.cancelClosing { _ = Glibc.close(box.value.fd) }
+            done.fulfill(())
+        }
+        _ = done.wait()
+        _ = Glibc.close(b)
+    }
+}
+
+private final class Holder {
+    var watcher: IOWatcher?
+    var socket: Socket?
+    var fd: CInt = -1
+}
 
 private final class PairState {  // touched only on the loop
     var fds: [CInt] = []

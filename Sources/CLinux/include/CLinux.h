@@ -54,6 +54,7 @@ extern const unsigned int CLINUX_EPOLLOUT;
 extern const unsigned int CLINUX_EPOLLERR;
 extern const unsigned int CLINUX_EPOLLHUP;
 extern const unsigned int CLINUX_EPOLLRDHUP;
+extern const unsigned int CLINUX_EPOLLONESHOT;
 
 extern const unsigned int CLINUX_SPLICE_F_MOVE;
 extern const unsigned int CLINUX_SPLICE_F_NONBLOCK;
