@@ -149,6 +149,27 @@ struct ValueParsingTests {
         #expect(role?.tlsKey == #"a "b" c\d \n"#)
     }
 
+    @Test(arguments: ["primary.example.com", "localhost", "10.0.0.11", "::1", "2001:db8::7", String(repeating: "a", count: 253)])
+    func tlsNames(text: String) throws {
+        #expect(try ValueParsers.tlsName(text) == text)
+    }
+
+    /// What OpenSSL would refuse as SNI at every connect, or no certificate could name.
+    @Test(arguments: [String(repeating: "a", count: 254), String(repeating: "b", count: 300), "bad name", "a/b", "[::1]", "-lead"])
+    func badTLSNames(text: String) {
+        #expect(throws: ValueError.self) { try ValueParsers.tlsName(text) }
+    }
+
+    @Test func anOverlongTLSNameIsAnErrorAtItsLineAndColumn() {
+        let long = String(repeating: "x", count: 300)
+        let text = "role r {\n    listen 127.0.0.1:1;\n    server a 127.0.0.1:2 tls tls-name \(long);\n}\n"
+        let result = ConfigParser.parse(text, file: "t.conf")
+        #expect(result.configuration == nil)
+        #expect(result.diagnostics.map(\.description) == [
+            "t.conf:3:39: error: invalid value '\(long)' for 'tls-name': expected a DNS name or an IP address, at most 253 characters (e.g. primary.example.com)",
+        ])
+    }
+
     @Test func hashInsideAWordIsNotAComment() {
         let text = "role r { listen 127.0.0.1:1; server a 127.0.0.1:2; events http://h/e#frag; }#end"
         #expect(ConfigParser.parse(text, file: "h.conf").configuration?.roles.first?.events?.path == "/e#frag")

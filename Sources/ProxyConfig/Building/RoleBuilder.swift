@@ -160,7 +160,8 @@ struct RoleBuilder {
                 server.healthPort = checks.value(argument, for: "health-port") { text throws(ValueError) in try ValueParsers.port(text) }
                 valid = valid && server.healthPort != nil
             } else {
-                server.tlsName = argument.text
+                server.tlsName = checks.value(argument, for: "tls-name", ValueParsers.tlsName)
+                valid = valid && server.tlsName != nil
             }
         }
         return valid ? server : nil

@@ -133,6 +133,17 @@ enum ValueParsers {
         return true
     }
 
+    /// `tls-name`: what the server's certificate must match and what goes out as SNI. A
+    /// longer name than 253 characters is no DNS name, and OpenSSL refuses SNI over 255
+    /// bytes at every connect: caught here, not on the first request.
+    static func tlsName(_ text: String) throws(ValueError) -> String {
+        let host = Substring(text)
+        guard isHostName(host) || isIPv6(host) else {
+            throw ValueError(expected: "a DNS name or an IP address, at most 253 characters (e.g. primary.example.com)")
+        }
+        return text
+    }
+
     /// RFC 4291 text form: up to eight hex groups, one `::`, an optional dotted IPv4 tail.
     static func isIPv6(_ host: Substring) -> Bool {
         let halves = host.split(separator: "::", omittingEmptySubsequences: false)
