@@ -75,7 +75,7 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
     }
 
     private func add(fd: CInt, mask: UInt32, token: UInt64) throws(SyscallError) {
-        if Int(fd) < parked.count && parked[Int(fd)] {
+        if isParked(fd) {
             parked[Int(fd)] = false
             do {
                 return try Syscall.epollControl(epfd, op: CLINUX_EPOLL_CTL_MOD, fd: fd, events: mask, token: token)
@@ -94,13 +94,19 @@ final class Poller: @unchecked Sendable {  // confined to the loop's queue
     /// on the socket (its close removes it).
     func park(fd: CInt, token: UInt64) {
         forget(token: token)
+        guard fd >= 0 else { return }
         if Int(fd) >= parked.count { parked += repeatElement(false, count: Int(fd) + 1 - parked.count) }
         parked[Int(fd)] = true
     }
 
     /// `fd` is being closed: a parked registration goes with it.
     func closing(fd: CInt) {
-        if Int(fd) < parked.count { parked[Int(fd)] = false }
+        if isParked(fd) { parked[Int(fd)] = false }
+    }
+
+    /// A closed socket's descriptor reads -1: it is never parked, and its registration fails.
+    private func isParked(_ fd: CInt) -> Bool {
+        fd >= 0 && Int(fd) < parked.count && parked[Int(fd)]
     }
 
     func modify(fd: CInt, token: UInt64, mask: UInt32) {

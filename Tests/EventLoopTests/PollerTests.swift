@@ -224,6 +224,28 @@ extension PollerTests {
         #expect(closed.wait() == true)
     }
 
+    /// A watcher of a closed socket's descriptor (-1), once the poller has parked others:
+    /// its registration fails and is reported to it, as for any descriptor epoll refuses.
+    @Test func aClosedDescriptorIsReportedAfterAPark() throws {
+        let server = try EchoServer()
+        defer { server.close() }
+        let loop = EventLoop()
+        let reported = Promise<Bool>()
+        let box = UncheckedBox(Holder())
+        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
+            result in
+            guard case .success(let socket) = result else { return reported.fulfill(false) }
+            socket.close()  // parked first, then closed: its descriptor now reads -1
+            let watcher = IOWatcher(fd: socket.readinessDescriptor, loop: loop, onReadable: {
+                reported.fulfill(true)
+                box.value.watcher?.cancelClosing {}
+            }, onWritable: {})
+            box.value.watcher = watcher
+            watcher.setReading(true)
+        }
+        #expect(reported.wait() == true)
+    }
+
     /// A parked socket closed by code that does not tell the poller, its number then taken
     /// by a new descriptor: the new one is still watched (the re-arm finds nothing, so it
     /// is added).
