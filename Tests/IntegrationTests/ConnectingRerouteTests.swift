@@ -2,14 +2,16 @@ import DemoBackends
 import EventLoop
 import Foundation
 import Proxy
+import ProxyConfig
 import class TestSupport.BlockingListener
 import class TestSupport.Promise
 import Testing
 
-/// A `mode tcp` client whose connect to the active server is still under way when the role
-/// moves is routed to the new server: no byte of it went to the old one, so it is neither
-/// sent there late nor dropped, and the given-up connect blames no server.
-@Suite(.serialized) struct TCPConnectingRerouteTests {
+/// A client whose connect to the active server is still under way when the role moves is
+/// routed to the new server: no byte of it went to the old one, so it is neither sent there
+/// late nor dropped, and the given-up connect blames no server. `mode tcp`, and `mode http`
+/// for comparison (its exchange state machine gives such a connect up too).
+@Suite(.serialized) struct ConnectingRerouteTests {
     /// How the role leaves the primary; the handover of open sessions differs, not this.
     /// `maintenanceNoServerYet`: the role has no server for a while (like the first step of
     /// a cluster's planned move), so the client is held until the secondary is up.
@@ -18,7 +20,8 @@ import Testing
         var testDescription: String { rawValue }
     }
 
-    @Test(arguments: Move.allCases) func aConnectingSessionGoesToTheNewServer(_ move: Move) throws {
+    @Test(arguments: [RoleConfig.Mode.tcp, .http], Move.allCases)
+    func aConnectingClientGoesToTheNewServer(_ mode: RoleConfig.Mode, _ move: Move) throws {
         // The primary's connects hang: a listener that never accepts, its backlog full.
         let full = try #require(BlockingListener(backlog: 0))
         defer { full.close() }
@@ -28,7 +31,7 @@ import Testing
         guard case .failure = outcome else { Issue.record("backlog never filled: \(String(describing: outcome))"); return }
 
         let primaryHealth = DemoServer(name: "primary-health", kind: .http)
-        let secondary = DemoServer(name: "secondary", kind: .tcp)
+        let secondary = DemoServer(name: "secondary", kind: mode == .tcp ? .tcp : .http)
         let secondaryHealth = DemoServer(name: "secondary-health", kind: .http)
         for server in [primaryHealth, secondary, secondaryHealth] { try server.start() }
         defer { for server in [primaryHealth, secondary, secondaryHealth] { server.stop() } }
@@ -37,7 +40,7 @@ import Testing
         let proxy = try ConfiguredProxy("""
             role r {
                 listen 127.0.0.1:0;
-                mode tcp;
+                mode \(mode.rawValue);
                 hold 5s;
                 connect-timeout 15s;
                 on-failover \(move == .failureKeep ? "keep" : "close");
@@ -54,7 +57,7 @@ import Testing
             #expect(eventually { proxy.logged("server=secondary state=down") })
         }
 
-        let client = try TestClient(port: proxy.port("r"))
+        let client = try MovedClient(mode, port: proxy.port("r"))
         #expect(eventually { Self.connectsUnderWay(to: full.port) == 1 }, "connects under way: \(Self.connectsUnderWay(to: full.port))")
         switch move {
         case .failureKeep, .failureClose:
@@ -72,9 +75,7 @@ import Testing
         }
         #expect(proxy.waitForActive("r", "secondary"))
 
-        #expect(client.readLine() == "secondary")
-        try client.send("rerouted\n")
-        #expect(client.readLine() == "rerouted")
+        client.expectServedBySecondary()
         #expect(secondary.served == 1)
         // The given-up connect was closed, not left to reach the primary once it accepts.
         #expect(eventually { Self.connectsUnderWay(to: full.port) == 0 })
@@ -93,5 +94,33 @@ import Testing
             let fields = line.split(separator: " ")
             return fields.count > 3 && fields[2] == remote && fields[3] == "02"
         }.count
+    }
+}
+
+/// The client of `ConnectingRerouteTests`: a TCP one sends nothing before it is served, an
+/// HTTP one sends its request at once (its connect starts once the request is in).
+private enum MovedClient {
+    case tcp(TestClient)
+    case http(HTTPTestClient)
+
+    init(_ mode: RoleConfig.Mode, port: UInt16) throws {
+        if mode == .tcp {
+            self = .tcp(try TestClient(port: port))
+        } else {
+            let client = try HTTPTestClient(port: port)
+            #expect(client.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n"))
+            self = .http(client)
+        }
+    }
+
+    func expectServedBySecondary() {
+        switch self {
+        case .tcp(let client):
+            #expect(client.readLine() == "secondary")
+            #expect((try? client.send("rerouted\n")) != nil)
+            #expect(client.readLine() == "rerouted")
+        case .http(let client):
+            #expect(client.readResponse()?.text == "served by secondary\n")
+        }
     }
 }
