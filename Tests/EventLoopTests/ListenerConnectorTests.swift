@@ -172,28 +172,13 @@ extension IOTests {
         #expect(error == .refused)
     }
 
-    /// Connects (non-blocking, short timeout) until one attempt neither succeeds nor is
-    /// refused; returns the sockets that got in (they fill the backlog) and the last outcome.
-    func fillBacklog(of listener: BlockingListener, loop: EventLoop) -> ([Socket], Result<Socket, ConnectError>?) {
-        var fillers: [Socket] = []
-        for _ in 0..<8 {  // bounded: a backlog of 0 holds one or two connections
-            let result = Promise<Result<Socket, ConnectError>>()
-            Connector.connect(to: SocketAddress(host: "127.0.0.1", port: listener.port)!, on: loop,
-                              timeout: .milliseconds(300)) { result.fulfill($0) }
-            let outcome = result.wait()
-            guard case .success(let socket) = outcome else { return (fillers, outcome) }
-            fillers.append(socket)
-        }
-        return (fillers, nil)
-    }
-
     @Test func connectTimesOutAgainstAFullBacklog() throws {
         // Loopback only: a listener that never accepts, with its backlog filled, drops
         // further SYNs, so a connect neither succeeds nor is refused.
         let full = try #require(BlockingListener(backlog: 0))
         defer { full.close() }
         let group = EventLoopGroup(count: 1)
-        let (fillers, outcome) = fillBacklog(of: full, loop: group.next())
+        let (fillers, outcome) = full.fillBacklog(loop: group.next())
         defer { for f in fillers { f.close() } }
         guard case .failure(let error) = outcome else {
             Issue.record("backlog never filled: \(String(describing: outcome))")
@@ -206,7 +191,7 @@ extension IOTests {
         let full = try #require(BlockingListener(backlog: 0))
         defer { full.close() }
         let group = EventLoopGroup(count: 1)
-        let (fillers, _) = fillBacklog(of: full, loop: group.next())
+        let (fillers, _) = full.fillBacklog(loop: group.next())
         defer { for f in fillers { f.close() } }
         let result = Promise<Result<Socket, ConnectError>>()
         let attempt = Connector.connect(to: SocketAddress(host: "127.0.0.1", port: full.port)!, on: group.next(),

@@ -52,7 +52,7 @@ extension IOTests {
         let full = try #require(BlockingListener(backlog: 0))
         defer { full.close() }
         let group = EventLoopGroup(count: 1)
-        let (fillers, outcome) = fillBacklog(of: full, loop: group.next())
+        let (fillers, outcome) = full.fillBacklog(loop: group.next())
         defer { for f in fillers { f.close() } }
         guard case .failure = outcome else { Issue.record("backlog never filled: \(String(describing: outcome))"); return }
 

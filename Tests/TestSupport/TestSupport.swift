@@ -189,6 +189,25 @@ public final class BlockingListener: @unchecked Sendable {
     public func close() { Glibc.close(fd) }
 }
 
+extension BlockingListener {
+    /// Connects (non-blocking, short timeout) until one attempt neither succeeds nor is
+    /// refused; returns the sockets that got in (they fill the backlog) and the last outcome.
+    /// On loopback a listener that never accepts, its backlog full, drops further SYNs: a
+    /// connect to it then stays under way until its timeout.
+    public func fillBacklog(loop: EventLoop) -> ([Socket], Result<Socket, ConnectError>?) {
+        var fillers: [Socket] = []
+        for _ in 0..<8 {  // bounded: a backlog of 0 holds one or two connections
+            let result = Promise<Result<Socket, ConnectError>>()
+            Connector.connect(to: SocketAddress(host: "127.0.0.1", port: port)!, on: loop,
+                              timeout: .milliseconds(300)) { result.fulfill($0) }
+            let outcome = result.wait()
+            guard case .success(let socket) = outcome else { return (fillers, outcome) }
+            fillers.append(socket)
+        }
+        return (fillers, nil)
+    }
+}
+
 /// A deterministic pseudo-random byte stream of any length without holding it: a 1 MiB
 /// block from a seeded xorshift, read at a different rotation for every block-sized
 /// chunk, so misplaced, lost or repeated chunks all show up in a comparison.

@@ -17,6 +17,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     let metrics: TrafficMetrics
     private(set) var route: Route?
     private var sessions: [String: [ObjectIdentifier: ProxySession]] = [:]
+    /// `mode tcp` sessions whose connect to a server is still under way, by server.
+    private var connecting: [String: [ObjectIdentifier: TCPSession]] = [:]
     private var waiters: [Waiter] = []
     private(set) var isShuttingDown = false
     /// `mode http` state of this loop (buffers, upstream pool, clients); created on first accept.
@@ -40,11 +42,13 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     // MARK: routes
 
     /// A new active server (or none). Sessions on the server that lost the role are handed
-    /// over as the move requires; held clients go to the new server.
+    /// over as the move requires; TCP sessions still connecting there are routed again,
+    /// whatever the move (nothing of theirs reached it); held clients go to the new server.
     func update(route newRoute: Route?, lost: String?, handover: Handover) {
         route = newRoute
         if let lost, lost != newRoute?.server {
             http?.serverLost(lost)
+            for session in (connecting.removeValue(forKey: lost) ?? [:]).values { session.routeLost(lost) }
             handOver(sessionsOn: lost, handover)
         }
         releaseWaiters()
@@ -133,6 +137,14 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
 
     func unregister(_ session: ProxySession, from server: String) {
         sessions[server]?[ObjectIdentifier(session)] = nil
+    }
+
+    func connectStarted(_ session: TCPSession, to server: String) {
+        connecting[server, default: [:]][ObjectIdentifier(session)] = session
+    }
+
+    func connectEnded(_ session: TCPSession, to server: String) {
+        connecting[server]?[ObjectIdentifier(session)] = nil
     }
 
     var sessionCounts: [String: Int] { sessions.mapValues(\.count) }

@@ -8,7 +8,9 @@ import FailoverModel
 /// A connect that fails (refused, timeout) is a passive health failure; the client then
 /// waits for a route to a server it has not tried yet, within `hold`: a failover costs it a
 /// short wait, not a dropped connection. A connect that fails on the proxy's own side (out
-/// of descriptors) closes the client and blames no server.
+/// of descriptors) closes the client and blames no server. A connect still under way when
+/// its server loses the role is given up, blaming no server, and the client waits for the
+/// new route the same way: none of its bytes went to the old server.
 final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // confined to plane.loop.queue
     private let client: any ByteStream
     let peer: SocketAddress
@@ -17,6 +19,8 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
     private let accepted = WallClock.monotonicNanoseconds()
     private var tried: Set<String> = []
     private var attempt: UpstreamConnect?
+    /// Tells the completion of a connect given up by `routeLost` from the current one's.
+    private var connectNumber = 0
     private var forwarder: TCPForwarder?
     private var server: String?
     private var retainedSelf: TCPSession?
@@ -48,9 +52,18 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
 
     private func connect(to route: Route) {
         tried.insert(route.server)
+        connectNumber &+= 1
+        let number = connectNumber
+        plane.connectStarted(self, to: route.server)
         attempt = UpstreamConnect.start(to: route.address, tls: plane.upstreamTLS(for: route.server), on: plane.loop,
                                         timeout: plane.config.connectTimeout) { [self] result in
+            guard number == connectNumber else {
+                // Given up by `routeLost`: a socket that connected meanwhile is not used.
+                if case .success(let upstream) = result { upstream.close() }
+                return
+            }
             attempt = nil
+            plane.connectEnded(self, to: route.server)
             switch result {
             case .success(let upstream):
                 forward(to: upstream, server: route.server)
@@ -65,6 +78,18 @@ final class TCPSession: ProxySession, HeldClient, @unchecked Sendable {  // conf
                 waitForRoute()
             }
         }
+    }
+
+    /// `server` lost the role while this session connects to it: the connect is given up
+    /// (its late completion ignored) and the session asks for a route again. The server
+    /// did not fail it, so the server may take it if it gets the role back.
+    func routeLost(_ server: String) {
+        guard let attempt else { return }
+        self.attempt = nil
+        connectNumber &+= 1
+        attempt.cancel()
+        tried.remove(server)
+        waitForRoute()
     }
 
     private func forward(to upstream: any ByteStream, server: String) {
