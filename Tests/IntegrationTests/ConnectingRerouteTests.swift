@@ -83,6 +83,40 @@ import Testing
         #expect(!proxy.logs.all.contains { $0.contains("passive failure") && $0.contains("server=primary") })
     }
 
+    /// A shutdown waits for a client still connecting like for one forwarding, and at its
+    /// timeout closes it: its connect is cancelled, never completed after the proxy stopped.
+    @Test func aClientStillConnectingAtShutdownIsClosedByIt() throws {
+        let full = try #require(BlockingListener(backlog: 0))
+        defer { full.close() }
+        let group = EventLoopGroup(count: 1)
+        let (fillers, outcome) = full.fillBacklog(loop: group.next())
+        defer { for filler in fillers { filler.close() } }
+        guard case .failure = outcome else { Issue.record("backlog never filled: \(String(describing: outcome))"); return }
+        let health = DemoServer(name: "primary-health", kind: .http)
+        try health.start()
+        defer { health.stop() }
+        // The connect would time out after the client's 10 s read timeout: only the
+        // shutdown can close the client in time.
+        let proxy = try ConfiguredProxy("""
+            shutdown-timeout 1s;
+            role r {
+                listen 127.0.0.1:0;
+                mode tcp;
+                connect-timeout 15s;
+                health { path /health; interval 200ms; timeout 300ms; rise 1; fall 1; }
+                server primary 127.0.0.1:\(full.port) health-port \(health.port);
+            }
+
+            """)
+        defer { proxy.stop() }
+        #expect(proxy.waitForActive("r", "primary"))
+        let client = try TestClient(port: proxy.port("r"))
+        #expect(eventually { Self.connectsUnderWay(to: full.port) == 1 })
+        proxy.stop()
+        #expect(client.waitForClose())
+        #expect(eventually { Self.connectsUnderWay(to: full.port) == 0 })
+    }
+
     /// Connects from this host to `port` on 127.0.0.1 still waiting for an answer (SYN_SENT).
     static func connectsUnderWay(to port: UInt16) -> Int {
         // Read to the end: a /proc file reports a size of 0.

@@ -148,7 +148,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     }
 
     var sessionCounts: [String: Int] { sessions.mapValues(\.count) }
-    var openSessions: Int { sessions.values.reduce(0) { $0 + $1.count } }
+    /// Forwarding sessions and those still connecting (a shutdown waits for both).
+    var openSessions: Int { (sessions.values.reduce(0) { $0 + $1.count }) + connecting.values.reduce(0) { $0 + $1.count } }
 
     /// Shutdown: held clients are turned away now, new ones at once; open sessions go on.
     func beginShutdown() {
@@ -162,6 +163,8 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     func closeAllSessions() {
         http?.closeAll()
         for session in sessions.values.flatMap(\.values) { session.closeNow() }
+        // Their connects are cancelled: none forwards once the proxy has stopped or is stale.
+        for session in connecting.values.flatMap(\.values) { session.closeNow() }
     }
 
     /// A stale cluster member (`on-store-loss stop`): every session closes, idle keep-alive
