@@ -53,6 +53,7 @@ extension HTTPSession {
                 isHead: head.method == .head, isHTTP10: head.version == .http1_0)
         }
         headOut.removeAll(keepingCapacity: true)
+        headOut.reserveCapacity(Self.forwardedCapacity(headLength: headLength, buffered: inBuf.count))
         head.writeForwarded(from: inBuf.readable, clientAddress: peerHost, forwardedProto: forwardedProto,
                             connection: head.isUpgrade ? .upgrade : .keepAlive, into: &headOut)
         epochField = headOut.count - 2..<headOut.count - 2  // before the head's final CRLF

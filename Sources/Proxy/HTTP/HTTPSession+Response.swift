@@ -60,6 +60,7 @@ extension HTTPSession {
                     return false
                 case .forwardHead(let keepAlive, let compress):
                     let headStart = respOut.count
+                    respOut.reserveCapacity(headStart + Self.forwardedCapacity(headLength: headLength, buffered: up.buffer.count))
                     head.writeForwarded(from: up.buffer.readable, connection: keepAlive ? .keepAlive : .close, into: &respOut)
                     if compress { beginCompression(head, headStart: headStart) }
                     up.buffer.consume(headLength)
