@@ -16,9 +16,9 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     let accessLog: AccessLog?
     let metrics: TrafficMetrics
     private(set) var route: Route?
-    private var sessions: [String: [ObjectIdentifier: ProxySession]] = [:]
+    private let sessions = ServerBuckets { IdentitySet<ProxySession>() }
     /// `mode tcp` sessions whose connect to a server is still under way, by server.
-    private var connecting: [String: [ObjectIdentifier: TCPSession]] = [:]
+    private let connecting = ServerBuckets { IdentitySet<TCPSession>() }
     private var waiters: [Waiter] = []
     private(set) var isShuttingDown = false
     /// `mode http` state of this loop (buffers, upstream pool, clients); created on first accept.
@@ -48,14 +48,14 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
         route = newRoute
         if let lost, lost != newRoute?.server {
             http?.serverLost(lost)
-            for session in (connecting.removeValue(forKey: lost) ?? [:]).values { session.routeLost(lost) }
+            for session in connecting.remove(lost)?.all ?? [] { session.routeLost(lost) }
             handOver(sessionsOn: lost, handover)
         }
         releaseWaiters()
     }
 
     private func handOver(sessionsOn server: String, _ handover: Handover) {
-        let affected = Array((sessions[server] ?? [:]).values)
+        let affected = sessions[server]?.all ?? []
         switch handover {
         case .keep: return
         case .closeNow:
@@ -132,24 +132,24 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
     // MARK: sessions
 
     func register(_ session: ProxySession, on server: String) {
-        sessions[server, default: [:]][ObjectIdentifier(session)] = session
+        sessions.bucket(server).insert(session)
     }
 
     func unregister(_ session: ProxySession, from server: String) {
-        sessions[server]?[ObjectIdentifier(session)] = nil
+        sessions[server]?.remove(session)
     }
 
     func connectStarted(_ session: TCPSession, to server: String) {
-        connecting[server, default: [:]][ObjectIdentifier(session)] = session
+        connecting.bucket(server).insert(session)
     }
 
     func connectEnded(_ session: TCPSession, to server: String) {
-        connecting[server]?[ObjectIdentifier(session)] = nil
+        connecting[server]?.remove(session)
     }
 
-    var sessionCounts: [String: Int] { sessions.mapValues(\.count) }
+    var sessionCounts: [String: Int] { sessions.byServer.mapValues { $0.count } }
     /// Forwarding sessions and those still connecting (a shutdown waits for both).
-    var openSessions: Int { (sessions.values.reduce(0) { $0 + $1.count }) + connecting.values.reduce(0) { $0 + $1.count } }
+    var openSessions: Int { sessions.buckets.reduce(0) { $0 + $1.count } + connecting.buckets.reduce(0) { $0 + $1.count } }
 
     /// Shutdown: held clients are turned away now, new ones at once; open sessions go on.
     func beginShutdown() {
@@ -162,9 +162,9 @@ final class RolePlane: @unchecked Sendable {  // confined to loop.queue
 
     func closeAllSessions() {
         http?.closeAll()
-        for session in sessions.values.flatMap(\.values) { session.closeNow() }
+        for session in sessions.buckets.flatMap({ $0.all }) { session.closeNow() }
         // Their connects are cancelled: none forwards once the proxy has stopped or is stale.
-        for session in connecting.values.flatMap(\.values) { session.closeNow() }
+        for session in connecting.buckets.flatMap({ $0.all }) { session.closeNow() }
     }
 
     /// A stale cluster member (`on-store-loss stop`): every session closes, idle keep-alive
