@@ -184,6 +184,13 @@ extension PollerTests {
         return nil
     }
 
+    /// Connects to `server` on `loop`; `body` runs on the loop with the socket (nil: failed).
+    private func connect(to server: EchoServer, on loop: EventLoop, _ body: @escaping (Socket?) -> Void) {
+        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
+            result in body(try? result.get())
+        }
+    }
+
     /// A finished connect leaves its socket in the set, disarmed, with no `EPOLL_CTL_DEL`;
     /// the next watcher re-arms it (an `EPOLL_CTL_ADD` would fail with EEXIST).
     @Test func aFinishedConnectLeavesItsSocketInTheSetForTheNextWatcher() throws {
@@ -193,9 +200,8 @@ extension PollerTests {
         let seen = Promise<(parked: UInt32?, slots: Int, armed: UInt32?)>()
         let echoed = Promise<UInt8>()
         let box = UncheckedBox(Holder())
-        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
-            result in
-            guard case .success(let socket) = result else { return seen.fulfill((nil, -1, nil)) }
+        connect(to: server, on: loop) { socket in
+            guard let socket else { return seen.fulfill((nil, -1, nil)) }
             let fd = socket.readinessDescriptor
             let parked = kernelMask(loop, fd)
             let slots = loop.poller.registeredCount
@@ -232,9 +238,8 @@ extension PollerTests {
         let loop = EventLoop()
         let reported = Promise<Bool>()
         let box = UncheckedBox(Holder())
-        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
-            result in
-            guard case .success(let socket) = result else { return reported.fulfill(false) }
+        connect(to: server, on: loop) { socket in
+            guard let socket else { return reported.fulfill(false) }
             socket.close()  // parked first, then closed: its descriptor now reads -1
             let watcher = IOWatcher(fd: socket.readinessDescriptor, loop: loop, onReadable: {
                 reported.fulfill(true)
@@ -257,9 +262,8 @@ extension PollerTests {
         let readable = Promise<Void>()
         let armed = Promise<UInt32?>()
         let box = UncheckedBox(Holder())
-        Connector.connect(to: SocketAddress(host: "127.0.0.1", port: server.listener.port)!, on: loop, timeout: .seconds(5)) {
-            result in
-            guard case .success(let socket) = result else { return peer.fulfill(-1) }
+        connect(to: server, on: loop) { socket in
+            guard let socket else { return peer.fulfill(-1) }
             let fd = socket.readinessDescriptor
             socket.close()
             let (a, b) = socketPair()

@@ -22,13 +22,9 @@ import Testing
 
     @Test(arguments: [RoleConfig.Mode.tcp, .http], Move.allCases)
     func aConnectingClientGoesToTheNewServer(_ mode: RoleConfig.Mode, _ move: Move) throws {
-        // The primary's connects hang: a listener that never accepts, its backlog full.
-        let full = try #require(BlockingListener(backlog: 0))
+        // The primary's connects hang.
+        guard let full = try HangingListener() else { return }
         defer { full.close() }
-        let group = EventLoopGroup(count: 1)
-        let (fillers, outcome) = full.fillBacklog(loop: group.next())
-        defer { for filler in fillers { filler.close() } }
-        guard case .failure = outcome else { Issue.record("backlog never filled: \(String(describing: outcome))"); return }
 
         let primaryHealth = DemoServer(name: "primary-health", kind: .http)
         let secondary = DemoServer(name: "secondary", kind: mode == .tcp ? .tcp : .http)
@@ -86,12 +82,8 @@ import Testing
     /// A shutdown waits for a client still connecting like for one forwarding, and at its
     /// timeout closes it: its connect is cancelled, never completed after the proxy stopped.
     @Test func aClientStillConnectingAtShutdownIsClosedByIt() throws {
-        let full = try #require(BlockingListener(backlog: 0))
+        guard let full = try HangingListener() else { return }
         defer { full.close() }
-        let group = EventLoopGroup(count: 1)
-        let (fillers, outcome) = full.fillBacklog(loop: group.next())
-        defer { for filler in fillers { filler.close() } }
-        guard case .failure = outcome else { Issue.record("backlog never filled: \(String(describing: outcome))"); return }
         let health = DemoServer(name: "primary-health", kind: .http)
         try health.start()
         defer { health.stop() }
@@ -128,6 +120,31 @@ import Testing
             let fields = line.split(separator: " ")
             return fields.count > 3 && fields[2] == remote && fields[3] == "02"
         }.count
+    }
+}
+
+/// A listener whose connects hang: it never accepts and its backlog is full, so further
+/// SYNs are dropped. nil (the issue recorded) when the backlog could not be filled.
+private final class HangingListener {
+    private let listener: BlockingListener
+    private let group = EventLoopGroup(count: 1)  // the fillers' connects ran on it
+    private let fillers: [Socket]
+    var port: UInt16 { listener.port }
+
+    init?() throws {
+        listener = try #require(BlockingListener(backlog: 0))
+        let (fillers, outcome) = listener.fillBacklog(loop: group.next())
+        self.fillers = fillers
+        guard case .failure = outcome else {
+            Issue.record("backlog never filled: \(String(describing: outcome))")
+            close()
+            return nil
+        }
+    }
+
+    func close() {
+        for filler in fillers { filler.close() }
+        listener.close()
     }
 }
 
